@@ -1,0 +1,7 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/spec'],
+  transform: { '^.+\\.ts$': ['ts-jest', {}] },
+  detectOpenHandles: true,
+};
