@@ -1,0 +1,121 @@
+/**
+ * The ports the pipeline talks through. Ports return Observables; Promises (fetch, Keyv) are
+ * wrapped at the edge, in src/sources, so operators stay testable in virtual time.
+ */
+import type { Observable, SchedulerLike } from 'rxjs';
+import type { ExecutionPlan } from './plan';
+
+/** What an expert is asked to do. */
+export interface ExpertTask {
+  readonly requestId: string;
+  readonly prompt: string;
+  /** 1-based attempt number for this expert within the request. */
+  readonly attempt: number;
+}
+
+/** One LLM (or anything else) that answers a prompt as a stream of tokens. */
+export interface Expert {
+  readonly id: string;
+  readonly model: string;
+  readonly version: string;
+  readonly params?: Readonly<Record<string, unknown>>;
+  /** Prompt template, if the expert wraps the prompt; part of the cache key. */
+  readonly promptTemplate?: string;
+  /** Streams tokens. Unsubscribing must abort the work at once (fetch, timers), also between tokens. */
+  stream(task: ExpertTask): Observable<string>;
+}
+
+/** A stored answer. */
+export interface CachedAnswer { readonly text: string; readonly createdAt: number; readonly planId: string }
+
+/** Where answers are cached. Errors and slowness are treated as misses by the pipeline. */
+export interface ResponseCache {
+  get(key: string): Observable<CachedAnswer | undefined>;
+  set(key: string, value: CachedAnswer): Observable<void>;
+  /** Optional: removes a record (used to drop corrupt records). */
+  delete?(key: string): Observable<void>;
+  close(): Promise<void>;
+}
+
+/** One expert's finished answer, as fusion sees it. */
+export interface ExpertAnswer { readonly expertId: string; readonly text: string; readonly ms: number; readonly tokens: number }
+
+/** What a fusion strategy may use besides the answers. */
+export interface FusionContext { readonly prompt: string; readonly plan: ExecutionPlan; readonly scheduler: SchedulerLike }
+
+/** Turns several expert answers into one. */
+export interface FusionStrategy {
+  readonly id: string;
+  readonly version: string;
+  /** Whether the order of the plan's tasks changes the result (and so the cache key). */
+  readonly orderSensitive: boolean;
+  /**
+   * 'select' strategies pick one expert's answer (its tokens were already streamed, so no
+   * `fusion` tokens are sent); 'generate' strategies write new text, streamed as `fusion`
+   * tokens. Default: 'generate'.
+   */
+  readonly mode?: 'select' | 'generate';
+  /** The fused text, streamed. `answers` come in plan order. */
+  fuse(answers: readonly ExpertAnswer[], context: FusionContext): Observable<string>;
+}
+
+/** Scores an answer for the `best` fusion and for the fallback when fusion fails; higher is better. */
+export type AnswerScorer = (answer: ExpertAnswer, all: readonly ExpertAnswer[]) => number;
+
+/** Streams redaction for one source: returns the text that is safe to emit now. */
+export interface TokenRedactor {
+  /** Takes the next piece; returns what can be emitted now (possibly ''), holding back a possible partial match. */
+  push(text: string): string;
+  /** The source ended: returns the held-back rest, redacted. */
+  flush(): string;
+}
+
+/** Sanitizes output before it leaves the library, streamed tokens included. */
+export interface OutputGuard {
+  readonly id: string;
+  /** Changes whenever the rules change; part of the cache key. */
+  readonly version: string;
+  /** A fresh redactor for one source's token stream. */
+  open(): TokenRedactor;
+  /** The same rules over a whole text. */
+  apply(text: string): string;
+}
+
+/** The request as the caller gave it. */
+export interface DialogueRequest {
+  readonly requestId: string;
+  readonly prompt: string;
+  readonly scope?: string;
+}
+
+/** Extra, application-specific checks run after the built-in validation; returns the problems found. */
+export type Validator = (request: DialogueRequest) => readonly string[];
+
+/** What a router knows about one expert. */
+export interface ExpertStatus {
+  readonly id: string; readonly model: string; readonly version: string;
+  /** False while the expert's circuit breaker is open. */
+  readonly healthy: boolean;
+}
+
+/** What a router decides for one prompt. */
+export interface RouteDecision {
+  readonly intent: string;
+  /** Ids of the experts to ask, in order. */
+  readonly expertIds: readonly string[];
+  /** Overrides the plugin's fusion for this request. */
+  readonly fusion?: FusionStrategy;
+}
+
+/** What a router sees: the prompt and the system state. */
+export interface RouteInput {
+  readonly prompt: string;
+  readonly scope?: string;
+  readonly experts: readonly ExpertStatus[];
+  readonly load: { readonly inFlight: number; readonly maxConcurrent: number };
+}
+
+/** Turns a prompt and the system state into a plan decision. */
+export interface Router {
+  route(input: RouteInput): RouteDecision | Observable<RouteDecision>;
+}
