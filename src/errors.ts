@@ -142,3 +142,23 @@ export class OverloadedError extends Error {
  */
 export const isRetriable = (error: unknown): boolean =>
   TimeoutError.isInstance(error) || (ExpertError.isInstance(error) && error.retriable);
+
+const SYSTEM: unique symbol = Symbol.for('dialogue-pipeline.error.SystemError');
+
+/**
+ * What `ask()` rejects with for a system failure (`error` event of kind `system` or
+ * `no-experts`): the message is the generic one of the event; the real error went to
+ * `onSystemError`.
+ */
+export class SystemError extends Error {
+  readonly _tag = 'SystemError' as const;
+  readonly [SYSTEM] = true;
+  constructor(readonly kind: 'system' | 'no-experts', message: string) {
+    super(message);
+    this.name = 'SystemError';
+  }
+  /** True for a SystemError from any copy of this package. */
+  static isInstance(error: unknown): error is SystemError {
+    return hasMarker(error, SYSTEM);
+  }
+}

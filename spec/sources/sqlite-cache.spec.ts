@@ -1,0 +1,186 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { firstValueFrom, lastValueFrom } from 'rxjs';
+import { Database } from 'sqlite3';
+import { CacheError } from '../../src/errors';
+import type { CachedAnswer, ResponseCache } from '../../src/ports';
+import { sqliteCache, type SqliteCacheOptions } from '../../src/sources/sqlite-cache';
+
+const answer: CachedAnswer = { text: 'the answer', createdAt: 1_700_000_000_000, planId: 'plan-1' };
+
+/** A second, independent connection to the same file. */
+const openRaw = async (file: string) => {
+  const db = await new Promise<Database>((resolve, reject) => {
+    const opened: Database = new Database(file, (error) => (error ? reject(error) : resolve(opened)));
+  });
+  return {
+    all: (sql: string, ...params: unknown[]) =>
+      new Promise<Array<Record<string, unknown>>>((resolve, reject) =>
+        db.all(sql, params, (error: Error | null, rows: Array<Record<string, unknown>>) => (error ? reject(error) : resolve(rows))),
+      ),
+    close: () => new Promise<void>((resolve, reject) => db.close((error) => (error ? reject(error) : resolve()))),
+  };
+};
+
+const settle = <T>(promise: Promise<T>): Promise<unknown> =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+
+describe('sqliteCache', () => {
+  let dir: string;
+  let file: string;
+  let opened: ResponseCache[];
+  const open = (options?: SqliteCacheOptions, at = file) => {
+    const cache = sqliteCache(at, { namespace: 'ns', ...options });
+    opened.push(cache);
+    return cache;
+  };
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dialogue-sqlite-'));
+    file = path.join(dir, 'cache.db');
+    opened = [];
+  });
+
+  afterEach(async () => {
+    await Promise.all(opened.map((cache) => cache.close()));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('returns a stored answer and undefined for a miss', async () => {
+    const cache = open();
+    await lastValueFrom(cache.set('k', answer));
+    expect(await firstValueFrom(cache.get('k'))).toEqual(answer);
+    expect(await firstValueFrom(cache.get('missing'))).toBeUndefined();
+  });
+
+  it('puts the database in WAL mode before the first operation', async () => {
+    const cache = open();
+    await lastValueFrom(cache.set('k', answer));
+    const raw = await openRaw(file);
+    try {
+      expect(await raw.all('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
+      expect(await raw.all('SELECT key FROM cache')).toEqual([{ key: 'ns:k' }]);
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it('serves an answer stored before a restart, after reopening the file', async () => {
+    const first = sqliteCache(file, { namespace: 'ns' });
+    await lastValueFrom(first.set('k', answer));
+    await first.close();
+    const second = open();
+    expect(await firstValueFrom(second.get('k'))).toEqual(answer);
+  });
+
+  it('finishes a write still in flight before close resolves', async () => {
+    const first = sqliteCache(file, { namespace: 'ns' });
+    const written = lastValueFrom(first.set('k', answer));
+    await first.close();
+    await written;
+    expect(await firstValueFrom(open().get('k'))).toEqual(answer);
+  });
+
+  it('sees writes made through another connection to the same file', async () => {
+    const a = open();
+    const b = open();
+    await lastValueFrom(a.set('k', answer));
+    expect(await firstValueFrom(b.get('k'))).toEqual(answer);
+  });
+
+  it('works when several connections open a new file at the same moment', async () => {
+    const onError = jest.fn();
+    const caches = Array.from({ length: 6 }, () => open({ onError }));
+    await Promise.all(caches.map((cache, i) => lastValueFrom(cache.set(`k${i}`, { ...answer, text: String(i) }))));
+    const texts = await Promise.all(caches.map((cache, i) => firstValueFrom(cache.get(`k${(i + 1) % caches.length}`))));
+    expect(texts.map((stored) => stored?.text)).toEqual(['1', '2', '3', '4', '5', '0']);
+    expect(onError).not.toHaveBeenCalled(); // no SQLITE_BUSY, not even on the WAL switch
+  });
+
+  it('returns a well-formed but invalid record as stored, for the pipeline to reject', async () => {
+    const cache = open();
+    await lastValueFrom(cache.set('warm-up', answer)); // creates the table
+    const raw = await openRaw(file);
+    await raw.all('INSERT INTO cache (key, value) VALUES (?, ?)', 'ns:k', JSON.stringify({ value: { text: 42, junk: [1] }, expires: null }));
+    await raw.close();
+    expect(await firstValueFrom(cache.get('k'))).toEqual({ text: 42, junk: [1] });
+  });
+
+  it('errors with a CacheError, not a crash, for a record that is not JSON, and deletes it', async () => {
+    const cache = open();
+    await lastValueFrom(cache.set('warm-up', answer));
+    const raw = await openRaw(file);
+    await raw.all('INSERT INTO cache (key, value) VALUES (?, ?)', 'ns:k', 'secret-garbage{');
+    const error = await settle(firstValueFrom(cache.get('k')));
+    expect(error).toEqual(expect.objectContaining({ _tag: 'CacheError', operation: 'get' }));
+    expect((error as CacheError).cause).toBeInstanceOf(SyntaxError);
+    expect((error as Error).message).not.toContain('secret-garbage');
+    await lastValueFrom(cache.delete('k'));
+    expect(await raw.all('SELECT key FROM cache WHERE key = ?', 'ns:k')).toEqual([]);
+    await raw.close();
+    expect(await firstValueFrom(cache.get('k'))).toBeUndefined();
+  });
+
+  it('removes a record on delete', async () => {
+    const cache = open();
+    await lastValueFrom(cache.set('k', answer));
+    await lastValueFrom(cache.set('other', answer));
+    await lastValueFrom(cache.delete('k'));
+    expect(await firstValueFrom(cache.get('k'))).toBeUndefined();
+    expect(await firstValueFrom(cache.get('other'))).toEqual(answer);
+    await expect(lastValueFrom(cache.delete('never-stored'))).resolves.toBeUndefined();
+  });
+
+  it('keeps namespaces apart in one table', async () => {
+    const a = open({ namespace: 'tenant-a' });
+    const b = open({ namespace: 'tenant-b' });
+    await lastValueFrom(a.set('k', answer));
+    expect(await firstValueFrom(b.get('k'))).toBeUndefined();
+    expect(await firstValueFrom(a.get('k'))).toEqual(answer);
+  });
+
+  it('uses the given table and stores the expiry when ttlMs is set', async () => {
+    const cache = open({ table: 'answers', ttlMs: 60_000 });
+    const before = Date.now();
+    await lastValueFrom(cache.set('k', answer));
+    const raw = await openRaw(file);
+    const rows = await raw.all('SELECT value FROM answers WHERE key = ?', 'ns:k');
+    await raw.close();
+    const stored = JSON.parse(rows[0]?.value as string) as { expires: number };
+    expect(stored.expires).toBeGreaterThanOrEqual(before + 60_000);
+    expect(stored.expires).toBeLessThanOrEqual(Date.now() + 60_000);
+  });
+
+  it('closes the database handle once, failing later operations with a CacheError', async () => {
+    const cache = sqliteCache(file);
+    await lastValueFrom(cache.set('k', answer));
+    expect(fs.existsSync(`${file}-wal`)).toBe(true);
+    await cache.close();
+    expect(fs.existsSync(`${file}-wal`)).toBe(false); // SQLite removes it when the last connection closes
+    await cache.close();
+    await expect(firstValueFrom(cache.get('k'))).rejects.toEqual(expect.objectContaining({ _tag: 'CacheError', operation: 'get' }));
+    await expect(lastValueFrom(cache.set('k', answer))).rejects.toEqual(expect.objectContaining({ _tag: 'CacheError', operation: 'set' }));
+  });
+
+  it('fails each operation with a CacheError and reports to onError when the file cannot be opened', async () => {
+    const onError = jest.fn();
+    const cache = open({ onError }, path.join(dir, 'no-such-dir', 'cache.db'));
+    const error = await settle(firstValueFrom(cache.get('k')));
+    expect(error).toEqual(expect.objectContaining({ _tag: 'CacheError', operation: 'get' }));
+    await expect(lastValueFrom(cache.set('k', answer))).rejects.toEqual(expect.objectContaining({ _tag: 'CacheError', operation: 'set' }));
+    expect(onError).toHaveBeenCalledWith(expect.objectContaining({ code: 'SQLITE_CANTOPEN' }));
+    await expect(cache.close()).resolves.toBeUndefined();
+  });
+
+  it.each(['', undefined as unknown as string, 42 as unknown as string])('throws a TypeError when the path is %p', (bad) => {
+    expect(() => sqliteCache(bad)).toThrow(new TypeError('sqliteCache: path must be a non-empty string'));
+  });
+
+  it.each(['', 'my-table', '1cache', 'cache; DROP TABLE x'])('throws a TypeError when the table is %p', (table) => {
+    expect(() => sqliteCache(file, { table })).toThrow(TypeError);
+  });
+});

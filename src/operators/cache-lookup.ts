@@ -1,0 +1,84 @@
+/**
+ * `cacheLookup(deps)`: on the `planned` hand-off, computes the plan-aware key and looks it up.
+ * - hit: `cache` (hit), the answer as one `cache` token, and the `answer` hand-off: fan-out and
+ *   fusion never run.
+ * - miss: `cache` (miss) and the `execute` hand-off.
+ * - caching off: just `execute` (no `cache` event).
+ * A store that errors, is slower than `timeouts.cacheMs`, or returns a malformed record counts
+ * as a miss (reported to `onSystemError`); a malformed record is deleted when the store can.
+ * Other events pass through.
+ *
+ *     source:  P|         hit:  --(cta|)     miss:  --(cx|)     (2 ms lookup)
+ */
+import * as E from 'fp-ts/Either';
+import { EMPTY, catchError, concat, defaultIfEmpty, defer, ignoreElements, take, tap, throwError, timeout, type OperatorFunction } from 'rxjs';
+import { CacheError } from '../errors';
+import type { CacheEvent, TokenEvent } from '../events';
+import { decodeCachedAnswer } from '../pipeline/cached-answer';
+import { cacheKey } from '../pipeline/cache-key';
+import type { PipelineDeps } from '../pipeline/deps';
+import type { Job } from '../pipeline/job';
+import { handoff, type StageEvent } from '../pipeline/stage-events';
+import type { CachedAnswer } from '../ports';
+import { handle } from './handle';
+import { timed } from './timed';
+
+/** What the lookup needs. */
+export type CacheLookupDeps = Pick<PipelineDeps, 'cache' | 'guard' | 'clock' | 'scheduler' | 'timeouts' | 'writer' | 'reportSystemError'>;
+
+const hitEvents = (job: Job, key: string, answer: CachedAnswer): StageEvent[] => {
+  job.metrics.cacheHit = true;
+  job.result = { text: answer.text, fromCache: true, degraded: false };
+  const hit: CacheEvent = { type: 'cache', requestId: job.requestId, hit: true, key };
+  const token: TokenEvent = { type: 'token', requestId: job.requestId, source: 'cache', text: answer.text };
+  return [hit, token, handoff('answer', job)];
+};
+
+const missEvents = (job: Job, key: string): StageEvent[] =>
+  [{ type: 'cache', requestId: job.requestId, hit: false, key }, handoff('execute', job)];
+
+/** Looks the answer up on `planned`. */
+export const cacheLookup = (deps: CacheLookupDeps): OperatorFunction<StageEvent, StageEvent> =>
+  handle('planned', ({ job }, emit) => {
+    const { cache } = deps;
+    const route = job.route;
+    if (cache === undefined || route === undefined || job.request === undefined) {
+      emit(handoff('execute', job));
+      return;
+    }
+    const request = job.request;
+    const context = { requestId: job.requestId, stage: 'cache', plan: route.plan };
+    let outcome: StageEvent[] = [];
+    const lookup$ = defer(() => {
+      const key = cacheKey(request, route.keyPlan, { fusion: route.fusion.version, guard: deps.guard.version });
+      job.cacheKey = key;
+      outcome = missEvents(job, key);
+      return defer(() => cache.get(key)).pipe(
+        take(1),
+        defaultIfEmpty(undefined),
+        timeout({
+          first: deps.timeouts.cacheMs,
+          scheduler: deps.scheduler,
+          with: () => throwError(() => new CacheError('get', `cache lookup took longer than ${deps.timeouts.cacheMs}ms`)),
+        }),
+        tap((stored) => {
+          if (stored === undefined || stored === null) return;
+          const decoded = decodeCachedAnswer(stored);
+          if (E.isRight(decoded)) {
+            outcome = hitEvents(job, key, decoded.right);
+            return;
+          }
+          deps.reportSystemError(new CacheError('decode', `malformed cache record: ${decoded.left.join('; ')}`), context);
+          if (cache.delete !== undefined) deps.writer.run(cache.delete(key), (error) => deps.reportSystemError(error, context));
+        }),
+        catchError((error: unknown) => {
+          deps.reportSystemError(CacheError.isInstance(error) ? error : new CacheError('get', 'cache lookup failed', { cause: error }), context);
+          return EMPTY;
+        }),
+      );
+    });
+    return concat(
+      lookup$.pipe(timed('cache', { clock: deps.clock, record: job.metrics.stage }), ignoreElements()),
+      defer(() => outcome),
+    );
+  });

@@ -1,0 +1,62 @@
+/** What the operators need, resolved once per plugin from its options (see defaults.ts). */
+import type { SchedulerLike } from 'rxjs';
+import type { Clock } from '../operators/timed';
+import type { ExecutionPlan } from '../plan';
+import type { Expert, FusionStrategy, OutputGuard, ResponseCache, Router, Validator } from '../ports';
+import type { BottleneckRules } from './metrics';
+import type { RequestLimits } from './validate-request';
+import type { CacheWriter } from './cache-writer';
+
+/** Retry policy for expert calls. `random` is injectable for reproducible jitter. */
+export interface RetryPolicy {
+  readonly maxRetries: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly random: () => number;
+}
+
+/** Deadlines, in ms. Expert deadlines are per attempt. */
+export interface Timeouts {
+  readonly firstTokenMs: number;
+  readonly idleMs: number;
+  readonly totalMs: number;
+  readonly cacheMs: number;
+}
+
+/** Request limits. */
+export interface Limits extends RequestLimits {
+  readonly maxConcurrent: number;
+  readonly maxQueued: number;
+}
+
+/** Where a system error happened, for `onSystemError`. */
+export interface SystemErrorContext {
+  readonly requestId: string;
+  readonly stage: string;
+  readonly plan?: ExecutionPlan;
+}
+
+/** An expert with the hash of its params and prompt template, computed once. */
+export interface RegisteredExpert { readonly expert: Expert; readonly paramsHash: string }
+
+/** Everything the chain's operators depend on. */
+export interface PipelineDeps {
+  readonly clock: Clock;
+  readonly scheduler: SchedulerLike;
+  readonly experts: ReadonlyMap<string, RegisteredExpert>;
+  readonly router: Router;
+  readonly fusion: FusionStrategy;
+  readonly cache: ResponseCache | undefined;
+  readonly writer: CacheWriter;
+  readonly guard: OutputGuard;
+  readonly validator: Validator | undefined;
+  readonly retry: RetryPolicy;
+  readonly timeouts: Timeouts;
+  readonly limits: Limits;
+  readonly bottlenecks: BottleneckRules;
+  /** Never throws: a throwing hook is swallowed. */
+  readonly reportSystemError: (error: unknown, context: SystemErrorContext) => void;
+  /** Expert health (circuit breakers) and load, for the router. */
+  readonly isHealthy: (expertId: string) => boolean;
+  readonly inFlight: () => number;
+}

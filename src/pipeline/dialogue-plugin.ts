@@ -1,0 +1,159 @@
+/** The facade: `new DialoguePlugin(options)` and its request methods (DESIGN section 2). */
+import { randomUUID } from 'node:crypto';
+import { asyncScheduler, defer, filter, finalize, lastValueFrom, of, type Observable } from 'rxjs';
+import { eachValueFrom } from 'rxjs-for-await';
+import { CancelledError, OverloadedError, SystemError, ValidationError } from '../errors';
+import { isTerminal, type PipelineEvent, type TerminalEvent } from '../events';
+import type { ResponseCache } from '../ports';
+import { CancelBus } from '../sources/cancel-sources';
+import { memoryCache } from '../sources/memory-cache';
+import { defaultRouter } from '../strategies/default-router';
+import { resolveFusion } from '../strategies/fusion-registry';
+import { defaultGuard } from '../strategies/output-guard';
+import { createCacheWriter } from './cache-writer';
+import { hashTaskParams } from './cache-key';
+import { buildChain, type RunJob } from './chain';
+import type { PipelineDeps, RegisteredExpert, SystemErrorContext } from './deps';
+import { userErrorEvent } from './error-events';
+import { createJob } from './job';
+import { defaultBottleneckRules } from './metrics';
+import { MetricsRecorder } from './metrics-recorder';
+import { resolveNumbers, type DialoguePluginOptions } from './options';
+
+/** Per-request options of `process`, `stream` and `ask`. */
+export interface ProcessOptions {
+  /** Your id for the request (default: a random UUID); refused while one with the same id is in flight. */
+  readonly requestId?: string;
+  /** Aborting it cancels the request. */
+  readonly signal?: AbortSignal;
+  /** Tenant or user: one scope's cached answers are never served to another. */
+  readonly scope?: string;
+}
+
+const optionsObject = (options: unknown): Partial<Record<keyof ProcessOptions, unknown>> =>
+  typeof options === 'object' && options !== null ? options : {};
+
+/** Orchestrates prompts through experts; see the README for the event contract. */
+export class DialoguePlugin {
+  private readonly deps: PipelineDeps;
+  private readonly run: RunJob;
+  private readonly cache: ResponseCache | undefined;
+  private readonly inFlight = new Map<string, true>();
+  private readonly bus = new CancelBus();
+  private closing: Promise<void> | undefined;
+
+  /** Checks every option (one TypeError listing all problems) and builds the chain once. */
+  constructor(options: DialoguePluginOptions) {
+    const numbers = resolveNumbers(options);
+    const scheduler = options.scheduler ?? asyncScheduler;
+    const experts = new Map<string, RegisteredExpert>(options.experts.map((expert) =>
+      [expert.id, { expert, paramsHash: hashTaskParams(expert.params, expert.promptTemplate) }]));
+    this.cache = options.cache === false ? undefined : options.cache ?? memoryCache();
+    const hook = options.onSystemError;
+    this.deps = {
+      clock: options.clock ?? scheduler,
+      scheduler,
+      experts,
+      router: options.router ?? defaultRouter,
+      fusion: resolveFusion(options.fusion),
+      cache: this.cache,
+      writer: createCacheWriter(),
+      guard: options.guard ?? defaultGuard(),
+      validator: options.validator,
+      retry: { ...numbers.retry, random: options.retry?.random ?? Math.random },
+      timeouts: numbers.timeouts,
+      limits: numbers.limits,
+      bottlenecks: defaultBottleneckRules(numbers.timeouts.cacheMs),
+      reportSystemError: (error: unknown, context: SystemErrorContext) => {
+        try {
+          hook?.(error, context);
+        } catch {
+          // An alerting hook that throws must not break the request.
+        }
+      },
+      isHealthy: () => true,
+      inFlight: () => this.inFlight.size,
+    };
+    this.run = buildChain(this.deps);
+  }
+
+  /** The request as a cold Observable of events: work starts on subscribe; unsubscribing tears it all down. */
+  process(prompt: string, options?: ProcessOptions): Observable<PipelineEvent> {
+    return defer(() => {
+      const opts = optionsObject(options);
+      const requestId = typeof opts.requestId === 'string' ? opts.requestId : randomUUID();
+      const startedAt = this.deps.clock.now();
+      if (this.closing !== undefined) return this.refused(requestId, startedAt, 'cancelled');
+      if (this.inFlight.has(requestId)) return this.refused(requestId, startedAt, 'duplicate-request');
+      this.inFlight.set(requestId, true);
+      const job = createJob(requestId, { prompt, options }, startedAt, () => this.inFlight.delete(requestId));
+      const signal = opts.signal instanceof AbortSignal ? opts.signal : undefined;
+      return this.run(job, this.bus.cancelsOf(requestId, signal)).pipe(finalize(job.release));
+    });
+  }
+
+  /** The same events as an async iterable; leaving the `for await` loop early stops the request. */
+  stream(prompt: string, options?: ProcessOptions): AsyncIterable<PipelineEvent> {
+    return eachValueFrom(this.process(prompt, options));
+  }
+
+  /** The final text; rejects with ValidationError, CancelledError, OverloadedError or SystemError. */
+  ask(prompt: string, options?: ProcessOptions): Promise<string> {
+    return lastValueFrom(this.process(prompt, options).pipe(filter(isTerminal))).then(textOrThrow);
+  }
+
+  /** Cancels a request in flight; true if it was running. */
+  cancel(requestId: string): boolean {
+    if (!this.inFlight.has(requestId)) return false;
+    this.bus.publish({ requestId, reason: 'cancelled' });
+    return true;
+  }
+
+  /** Cancels every request in flight; returns how many. */
+  cancelAll(): number {
+    const count = this.inFlight.size;
+    if (count > 0) this.bus.publish({ reason: 'cancelled (all)' });
+    return count;
+  }
+
+  /** Ids of the requests in flight. */
+  active(): string[] {
+    return [...this.inFlight.keys()];
+  }
+
+  /** Cancels everything, refuses new requests, waits for pending cache writes, and closes the cache. */
+  close(): Promise<void> {
+    if (this.closing === undefined) {
+      if (this.inFlight.size > 0) this.bus.publish({ reason: 'plugin closed' });
+      this.closing = this.deps.writer.drain().then(() => this.cache?.close());
+    }
+    return this.closing;
+  }
+
+  private refused(requestId: string, at: number, kind: 'duplicate-request' | 'cancelled'): Observable<PipelineEvent> {
+    const metrics = new MetricsRecorder(at).snapshot(at, this.deps.bottlenecks);
+    const terminal: TerminalEvent = kind === 'cancelled'
+      ? { type: 'cancelled', requestId, reason: 'plugin closed' }
+      : userErrorEvent(requestId, 'duplicate-request', `A request with id "${requestId}" is already in flight`);
+    return of<PipelineEvent[]>({ type: 'start', requestId, at }, { type: 'metrics', requestId, metrics }, terminal);
+  }
+}
+
+const textOrThrow = (event: TerminalEvent): string => {
+  switch (event.type) {
+    case 'complete':
+      return event.text;
+    case 'cancelled':
+      throw new CancelledError(event.reason);
+    case 'error':
+      switch (event.error.kind) {
+        case 'validation':
+        case 'duplicate-request':
+          throw new ValidationError(event.error.issues ?? [event.error.message]);
+        case 'overloaded':
+          throw new OverloadedError(event.error.message);
+        default:
+          throw new SystemError(event.error.kind, event.error.message);
+      }
+  }
+};
