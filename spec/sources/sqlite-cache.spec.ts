@@ -94,11 +94,31 @@ describe('sqliteCache', () => {
 
   it('works when several connections open a new file at the same moment', async () => {
     const onError = jest.fn();
-    const caches = Array.from({ length: 6 }, () => open({ onError }));
-    await Promise.all(caches.map((cache, i) => lastValueFrom(cache.set(`k${i}`, { ...answer, text: String(i) }))));
-    const texts = await Promise.all(caches.map((cache, i) => firstValueFrom(cache.get(`k${(i + 1) % caches.length}`))));
-    expect(texts.map((stored) => stored?.text)).toEqual(['1', '2', '3', '4', '5', '0']);
+    for (let round = 0; round < 30; round++) {
+      const at = path.join(dir, `race-${round}.db`);
+      const caches = Array.from({ length: 6 }, () => open({ onError }, at));
+      await Promise.all(caches.map((cache, i) => lastValueFrom(cache.set(`k${i}`, { ...answer, text: String(i) }))));
+      const texts = await Promise.all(caches.map((cache, i) => firstValueFrom(cache.get(`k${(i + 1) % caches.length}`))));
+      expect(texts.map((stored) => stored?.text)).toEqual(['1', '2', '3', '4', '5', '0']);
+    }
     expect(onError).not.toHaveBeenCalled(); // no SQLITE_BUSY, not even on the WAL switch
+  });
+
+  it('still serves answers, and reports SQLITE_BUSY, when another connection keeps it from switching to WAL', async () => {
+    const raw = await openRaw(file);
+    await raw.all('CREATE TABLE cache (key VARCHAR(255) PRIMARY KEY, value TEXT)');
+    await raw.all('INSERT INTO cache (key, value) VALUES (?, ?)', 'ns:k', JSON.stringify({ value: answer }));
+    await raw.all('BEGIN');
+    await raw.all('SELECT * FROM cache'); // holds a shared lock until COMMIT
+    const onError = jest.fn();
+    const cache = open({ onError, busyTimeoutMs: 0 });
+    expect(await firstValueFrom(cache.get('k'))).toEqual(answer);
+    expect(onError).toHaveBeenCalledWith(expect.objectContaining({ code: 'SQLITE_BUSY' }));
+    expect(await raw.all('PRAGMA journal_mode')).toEqual([{ journal_mode: 'delete' }]);
+    await raw.all('COMMIT');
+    await raw.close();
+    await lastValueFrom(cache.set('k2', answer));
+    expect(await firstValueFrom(cache.get('k2'))).toEqual(answer);
   });
 
   it('returns a well-formed but invalid record as stored, for the pipeline to reject', async () => {

@@ -37,14 +37,23 @@ export const expertTimeouts = (
       const deadline = nextDeadline();
       const now = scheduler.now();
       if (now >= deadline.at) subscriber.error(new TimeoutError(deadline.phase, deadline.ms, expertId));
-      else this.schedule(undefined, deadline.at - now);
+      // No finite deadline left: stop (a real setInterval(Infinity) would fire every 1 ms).
+      else if (Number.isFinite(deadline.at)) this.schedule(undefined, deadline.at - now);
     }
-    const first = nextDeadline();
-    if (Number.isFinite(first.at)) subscriber.add(scheduler.schedule(check, first.at - startedAt));
+    // Armed at subscribe, or at the first token when only the idle deadline is finite.
+    let armed = false;
+    const arm = (): void => {
+      const deadline = nextDeadline();
+      if (!Number.isFinite(deadline.at)) return;
+      armed = true;
+      subscriber.add(scheduler.schedule(check, deadline.at - scheduler.now()));
+    };
+    arm();
     subscriber.add(source.subscribe({
       next: (token) => {
         if (tracksIdle) lastTokenAt = scheduler.now();
         seen = true;
+        if (!armed) arm();
         subscriber.next(token);
       },
       error: (error) => subscriber.error(error),

@@ -34,6 +34,12 @@ export const guard = ({ guard: rules, clock }: GuardDeps): OperatorFunction<Stag
       next: (event) => {
         switch (event.type) {
           case 'token': {
+            if (event.source === 'cache') {
+              // A cached answer is one whole token: no window needed, and it must stay one token.
+              const whole = rules.apply(event.text);
+              subscriber.next(whole === event.text ? event : { type: 'token', requestId: event.requestId, source: 'cache', text: whole });
+              return;
+            }
             let window = windows.get(event.source);
             if (window === undefined) {
               window = rules.open();

@@ -39,6 +39,8 @@ export const handle = <T extends StageEvent['type']>(type: T, handler: EventHand
           subscriber.next(event);
           return;
         }
+        // A synchronous source keeps calling `next` until `subscribe` returns, even after an error.
+        if (subscriber.closed) return;
         let follow: Observable<StageEvent> | void;
         try {
           follow = handler(event as EventOf<T>, emit);

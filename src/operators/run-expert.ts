@@ -66,9 +66,8 @@ export const runExpert = (expert: Expert, slot: number, job: Job, deps: RunExper
     return expert.stream({ requestId, prompt, attempt: record.attempts }).pipe(
       expertTimeouts(timeouts, scheduler, source),
       map(toToken),
-      catchError(announceRetry),
     );
-  });
+  }).pipe(catchError(announceRetry)); // outside defer: also classifies an error `stream()` throws synchronously
 
   const ended = (outcome: 'ok' | 'failed', error?: unknown): ExpertEvent => {
     record.outcome = outcome;

@@ -38,7 +38,7 @@ export const sqliteCache = (path: string, options: SqliteCacheOptions = {}): Req
   if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
     throw new TypeError(`sqliteCache: busyTimeoutMs must be a non-negative integer, got ${String(busyTimeoutMs)}`);
   }
-  const store = new KeyvSqlite({ uri: `sqlite://${path}`, table, busyTimeout: busyTimeoutMs });
+  const store = new KeyvSqlite({ uri: `sqlite://${path}`, table });
   const keyv = new Keyv({ store, ...(namespace === undefined ? {} : { namespace }) });
   let reported: unknown;
   const report = (error: unknown): void => {
@@ -50,7 +50,9 @@ export const sqliteCache = (path: string, options: SqliteCacheOptions = {}): Req
   // Runs at once, which also handles the store's connection promise (no unhandled rejection).
   // A connection failure was already reported by the store's 'error' event.
   let setupFailed = false;
-  const ready: Promise<void> = enableWal(store)
+  const ready: Promise<void> = store
+    .query(`PRAGMA busy_timeout = ${busyTimeoutMs}`) // not the store's option: it ignores 0
+    .then(() => enableWal(store))
     .then(() => store.query('PRAGMA synchronous=NORMAL'))
     .then(
       () => undefined,
