@@ -198,7 +198,7 @@ describe('DialoguePlugin', () => {
         expect(experts.every((e) => e.stats.active === 0 && e.stats.cancelled === 1)).toBe(true);
         expect(pendingTimers(scheduler)).toBe(0);
         const late = record(plugin.process('abort me', { signal: controller.signal }));
-        expect(typesOf(late.events)).toEqual(['metrics', 'cancelled']);
+        expect(typesOf(late.events)).toEqual(['start', 'metrics', 'cancelled']);
         expect(experts.every((e) => e.stats.started === 1)).toBe(true);
         expect(plugin.active()).toEqual([]);
       });

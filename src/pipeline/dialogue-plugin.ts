@@ -83,11 +83,12 @@ export class DialoguePlugin {
       const opts = optionsObject(options);
       const requestId = typeof opts.requestId === 'string' ? opts.requestId : randomUUID();
       const startedAt = this.deps.clock.now();
-      if (this.closing !== undefined) return this.refused(requestId, startedAt, 'cancelled');
+      if (this.closing !== undefined) return this.refused(requestId, startedAt, 'plugin closed');
       if (this.inFlight.has(requestId)) return this.refused(requestId, startedAt, 'duplicate-request');
+      const signal = opts.signal instanceof AbortSignal ? opts.signal : undefined;
+      if (signal?.aborted === true) return this.refused(requestId, startedAt, 'aborted');
       this.inFlight.set(requestId, true);
       const job = createJob(requestId, { prompt, options }, startedAt, () => this.inFlight.delete(requestId));
-      const signal = opts.signal instanceof AbortSignal ? opts.signal : undefined;
       return this.run(job, this.bus.cancelsOf(requestId, signal)).pipe(finalize(job.release));
     });
   }
@@ -130,11 +131,12 @@ export class DialoguePlugin {
     return this.closing;
   }
 
-  private refused(requestId: string, at: number, kind: 'duplicate-request' | 'cancelled'): Observable<PipelineEvent> {
+  /** A request that never runs: start, metrics and its terminal event. */
+  private refused(requestId: string, at: number, why: 'duplicate-request' | 'aborted' | 'plugin closed'): Observable<PipelineEvent> {
     const metrics = new MetricsRecorder(at).snapshot(at, this.deps.bottlenecks);
-    const terminal: TerminalEvent = kind === 'cancelled'
-      ? { type: 'cancelled', requestId, reason: 'plugin closed' }
-      : userErrorEvent(requestId, 'duplicate-request', `A request with id "${requestId}" is already in flight`);
+    const terminal: TerminalEvent = why === 'duplicate-request'
+      ? userErrorEvent(requestId, 'duplicate-request', `A request with id "${requestId}" is already in flight`)
+      : { type: 'cancelled', requestId, reason: why };
     return of<PipelineEvent[]>({ type: 'start', requestId, at }, { type: 'metrics', requestId, metrics }, terminal);
   }
 }

@@ -1,0 +1,219 @@
+import fc from 'fast-check';
+import { builtInRules, prefixChain, literalAtoms, type RedactionRule } from '../../src/strategies/redaction-rules';
+import { createRedactor, redactText } from '../../src/strategies/streaming-redactor';
+
+const RUNS = Number(process.env['REDACTOR_RUNS'] ?? 300);
+
+/** Pushes the pieces, returning what each push emitted and the flush. */
+const stream = (pieces: readonly string[], options = {}, rules = builtInRules) => {
+  const redactor = createRedactor(rules, options);
+  const emitted = pieces.map((piece) => redactor.push(piece));
+  return { emitted, rest: redactor.flush(), text: emitted.join('') };
+};
+
+/** Splits text at the given cut points (any numbers; taken modulo the length, sorted). */
+const splitAt = (text: string, cuts: readonly number[]): string[] => {
+  const points = [...new Set(cuts.map((cut) => (text.length === 0 ? 0 : cut % (text.length + 1))))].sort((a, b) => a - b);
+  const pieces: string[] = [];
+  let from = 0;
+  for (const point of [...points, text.length]) {
+    pieces.push(text.slice(from, point));
+    from = point;
+  }
+  return pieces;
+};
+
+const secrets = [
+  'sk-abcdefghijklmnopqrstuvwxyz012345',
+  'sk-proj-AbCdEf0123456789_xyz-QRSTUV',
+  'ghp_abcdefghijklmnopqrstuvwxyz0123456789',
+  'AKIAIOSFODNN7EXAMPLE',
+  'xoxb-1234567890-abcdefghij',
+  'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig-nature_x',
+  'api_key="Zx9yW8vU7tS6rQ5pO4nM"',
+  'ada.lovelace+ai@analytical.example.co.uk',
+  '4111 1111 1111 1111',
+  '5500-0000-0000-0004',
+  '378282246310005',
+  '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7bq98\nQW1hc2tlZA==\n-----END RSA PRIVATE KEY-----',
+];
+/** The part of each secret that must never be emitted. */
+const secretCore = (secret: string): string => (secret.startsWith('Bearer ') ? secret.slice(7) : secret.startsWith('api_key=') ? secret.slice(9, -1) : secret);
+
+/** Filler made of fragments that look like the start of a secret (to stress the hold-back). */
+const filler = fc.string({
+  unit: fc.constantFrom('a', 'B', 'e', 'r', ' ', '\n', '.', ',', '-', '_', '@', '1', '4', 'sk', 'Bearer', 'key', '=', '"', 'x.org', '----'),
+  maxLength: 30,
+});
+
+describe('createRedactor', () => {
+  it('emits a word once the next token shows it cannot grow into a match', () => {
+    const redactor = createRedactor(builtInRules);
+    expect(redactor.push('Hello')).toBe('');
+    expect(redactor.push(' world')).toBe('Hello ');
+    expect(redactor.push(', ')).toBe('world, ');
+    expect(redactor.flush()).toBe('');
+  });
+
+  it('emits at once what no rule could match', () => {
+    const redactor = createRedactor(builtInRules);
+    expect(redactor.push('Hi! ')).toBe('Hi! ');
+    expect(redactor.push('(ok) ')).toBe('(ok) ');
+  });
+
+  it('catches an e-mail address split across tokens', () => {
+    const { emitted, rest } = stream(['Mail', ' ada', '@', 'exam', 'ple', '.com', ' now']);
+    expect(emitted).toEqual(['', 'Mail ', '', '', '', '', '[REDACTED:email] ']);
+    expect(rest).toBe('now');
+  });
+
+  it('catches a key split into single characters', () => {
+    const text = 'key: sk-abcdefghijklmnopqrstuvwxyz012345 done';
+    const { emitted, rest } = stream([...text]);
+    expect(emitted.join('') + rest).toBe('key: [REDACTED:api-key] done');
+    expect(emitted.some((piece) => piece.includes('sk-'))).toBe(false);
+  });
+
+  it('keeps a failed card candidate and releases it when it stops growing', () => {
+    const { emitted, rest } = stream(['4111 1111', ' 1111 1112', ' is', ' not', ' valid']);
+    expect(emitted.join('') + rest).toBe('4111 1111 1111 1112 is not valid');
+    expect(emitted[1]).toBe('');
+  });
+
+  it('holds a private key block until its END line, then redacts it', () => {
+    const { emitted, rest } = stream(['-----BEGIN PRIVATE', ' KEY-----\nMIIEv', 'QIBADANBg\n-----END PRIVATE KEY-----', '\nbye ']);
+    expect(emitted).toEqual(['', '', '', '[REDACTED:private-key]\nbye ']);
+    expect(rest).toBe('');
+  });
+
+  it('matches whole-text redaction for secrets at random places and random splits', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(filler, fc.constantFrom(...secrets)), { maxLength: 4 }),
+        filler,
+        fc.array(fc.nat(), { maxLength: 40 }),
+        (parts, end, cuts) => {
+          const text = parts.map(([before, secret]) => `${before}, ${secret} ,`).join('') + end;
+          const whole = redactText(builtInRules, text);
+          const { text: out, rest } = stream(splitAt(text, cuts));
+          expect(out + rest).toBe(whole);
+          for (const [, secret] of parts) expect(out + rest).not.toContain(secretCore(secret));
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('matches whole-text redaction for any text made of secret prefixes and bodies', () => {
+    const prefix = fc.constantFrom(
+      'sk-', 'ghp_', 'github_pat_', 'glpat-', 'sk_live_', 'AKIA', 'AIza', 'xoxb-', 'key-', 'Bearer ', 'bearer\t', 'api_key=', 'Access-Token :',
+      '"X-Api-Key": "', '@', '.', ' ', '\n', '4111 ', '1111-',
+      '-----BEGIN RSA PRIVATE KEY-----\n', '\n-----END RSA PRIVATE KEY-----', '-----BEGIN ', 'PRIVATE KEY', '-----',
+    );
+    const word = 'abcdefghijklmnopqrstuvwxyz0123456789';
+    const body = fc.string({ unit: fc.constantFrom('a', 'Z', '0', '7', '-', '_', '.', '=', ' ', '@', '/', '+', word, word.toUpperCase()), maxLength: 30 });
+    // each rule alone too, so that one rule's tail cannot hide a gap in another's
+    const ruleSets = [builtInRules, ...builtInRules.map((rule) => [rule])];
+    fc.assert(
+      fc.property(fc.array(fc.tuple(prefix, body), { maxLength: 8 }), fc.array(fc.nat(), { maxLength: 60 }), fc.constantFrom(...ruleSets), (items, cuts, rules) => {
+        const text = items.map(([head, rest]) => head + rest).join('');
+        const { text: out, rest } = stream(splitAt(text, cuts), {}, rules);
+        expect(out + rest).toBe(redactText(rules, text));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('lets lookbehinds see text that was already emitted', () => {
+    const run = 'x'.repeat(70);
+    const { emitted, rest } = stream([run, 'y@example.com ', 'ok']);
+    expect(emitted[0]).toBe(run);
+    expect(emitted.join('') + rest).toBe(redactText(builtInRules, `${run}y@example.com ok`));
+    expect(rest).toBe('ok');
+  });
+
+  it('matches whole-text redaction for arbitrary text', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 80 }), fc.array(fc.nat(), { maxLength: 20 }), (text, cuts) => {
+        const { text: out, rest } = stream(splitAt(text, cuts));
+        expect(out + rest).toBe(redactText(builtInRules, text));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('never holds back more than maxHoldBack characters', () => {
+    const word = 'a'.repeat(300);
+    const redactor = createRedactor(builtInRules, { maxHoldBack: 10 });
+    let pushed = 0;
+    let out = '';
+    for (const ch of word) {
+      pushed += 1;
+      out += redactor.push(ch);
+      expect(pushed - out.length).toBeLessThanOrEqual(10);
+    }
+    expect(out + redactor.flush()).toBe(word);
+  });
+
+  it('redacts a key block released early because it outgrew maxHoldBack', () => {
+    const redactor = createRedactor(builtInRules, { maxHoldBack: 100 });
+    const out = ['-----BEGIN EC PRIVATE KEY-----\n', ...Array.from({ length: 20 }, () => 'MIIEowIBAAKCAQEA\n')].map((piece) => redactor.push(piece)).join('');
+    expect(out.startsWith('[REDACTED:private-key]')).toBe(true);
+    expect(out).not.toContain('BEGIN');
+  });
+
+  it('emits no more than maxLength characters and matches the truncated whole-text redaction', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(' word', ' a@b.io', ' 4111 1111 1111 1111', '!'), { maxLength: 30 }), fc.nat({ max: 120 }), (pieces, maxLength) => {
+        const { emitted, rest } = stream(pieces, { maxLength });
+        const out = emitted.join('') + rest;
+        expect(out.length).toBeLessThanOrEqual(maxLength);
+        expect(out).toBe(redactText(builtInRules, pieces.join('')).slice(0, maxLength));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('drops everything after maxLength was reached', () => {
+    const redactor = createRedactor(builtInRules, { maxLength: 5 });
+    expect(redactor.push('Hi there ')).toBe('Hi th');
+    expect(redactor.push('more ')).toBe('');
+    expect(redactor.flush()).toBe('');
+  });
+
+  it('starts over after flush', () => {
+    const redactor = createRedactor(builtInRules, { maxLength: 4 });
+    redactor.push('abcdef ');
+    redactor.flush();
+    expect(redactor.push('xyz ')).toBe('xyz ');
+    expect(redactor.push('')).toBe('');
+  });
+
+  it('combines rules with different flags and keeps their order', () => {
+    const password: RedactionRule = {
+      id: 'password', version: '1',
+      pattern: /password=\S{4,64}/gi,
+      tail: new RegExp(`${prefixChain(literalAtoms('password='), '\\S{0,64}')}$`, 'i'),
+      replace: () => 'password=***',
+    };
+    const rules = [...builtInRules, password];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('PassWord=', 'hunter2', ' ', 'a@b.io', 'pass'), { maxLength: 20 }), fc.array(fc.nat(), { maxLength: 20 }), (fragments, cuts) => {
+        const text = fragments.join('');
+        const { text: out, rest } = stream(splitAt(text, cuts), {}, rules);
+        expect(out + rest).toBe(redactText(rules, text));
+      }),
+      { numRuns: RUNS },
+    );
+    expect(redactText(rules, 'PASSWORD=hunter2 mail a@b.io')).toBe('password=*** mail [REDACTED:email]');
+  });
+
+  it('rejects negative or fractional limits', () => {
+    expect(() => createRedactor(builtInRules, { maxLength: -1 })).toThrow(RangeError);
+    expect(() => createRedactor(builtInRules, { maxHoldBack: 1.5 })).toThrow(RangeError);
+  });
+
+  it('passes text through with no rules', () => {
+    expect(stream(['a@b.io', ' sk-x'], {}, []).text).toBe('a@b.io sk-x');
+  });
+});
