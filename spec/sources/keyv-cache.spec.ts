@@ -98,7 +98,7 @@ describe('keyvCache', () => {
       () => undefined,
       (e: unknown) => e,
     );
-    expect(error).toEqual(expect.objectContaining({ _tag: 'CacheError', operation: 'get' }));
+    expect(error).toEqual(expect.objectContaining({ _tag: 'CacheError', operation: 'decode' }));
     expect((error as Error).message).not.toContain('secret-payload');
   });
 

@@ -2,26 +2,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { firstValueFrom, lastValueFrom } from 'rxjs';
-import { Database } from 'sqlite3';
+import { openRaw } from '../support/raw-sqlite';
 import { CacheError } from '../../src/errors';
 import type { CachedAnswer, ResponseCache } from '../../src/ports';
 import { sqliteCache, type SqliteCacheOptions } from '../../src/sources/sqlite-cache';
 
 const answer: CachedAnswer = { text: 'the answer', createdAt: 1_700_000_000_000, planId: 'plan-1' };
-
-/** A second, independent connection to the same file. */
-const openRaw = async (file: string) => {
-  const db = await new Promise<Database>((resolve, reject) => {
-    const opened: Database = new Database(file, (error) => (error ? reject(error) : resolve(opened)));
-  });
-  return {
-    all: (sql: string, ...params: unknown[]) =>
-      new Promise<Array<Record<string, unknown>>>((resolve, reject) =>
-        db.all(sql, params, (error: Error | null, rows: Array<Record<string, unknown>>) => (error ? reject(error) : resolve(rows))),
-      ),
-    close: () => new Promise<void>((resolve, reject) => db.close((error) => (error ? reject(error) : resolve()))),
-  };
-};
 
 const settle = <T>(promise: Promise<T>): Promise<unknown> =>
   promise.then(
@@ -136,7 +122,7 @@ describe('sqliteCache', () => {
     const raw = await openRaw(file);
     await raw.all('INSERT INTO cache (key, value) VALUES (?, ?)', 'ns:k', 'secret-garbage{');
     const error = await settle(firstValueFrom(cache.get('k')));
-    expect(error).toEqual(expect.objectContaining({ _tag: 'CacheError', operation: 'get' }));
+    expect(error).toEqual(expect.objectContaining({ _tag: 'CacheError', operation: 'decode' }));
     expect((error as CacheError).cause).toBeInstanceOf(SyntaxError);
     expect((error as Error).message).not.toContain('secret-garbage');
     await lastValueFrom(cache.delete('k'));

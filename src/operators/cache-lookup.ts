@@ -5,7 +5,8 @@
  * - miss: `cache` (miss) and the `execute` hand-off.
  * - caching off: just `execute` (no `cache` event).
  * A store that errors, is slower than `timeouts.cacheMs`, or returns a malformed record counts
- * as a miss (reported to `onSystemError`); a malformed record is deleted when the store can.
+ * as a miss (reported to `onSystemError`); a malformed or unparsable record (CacheError
+ * 'decode') is deleted when the store can.
  * Other events pass through.
  *
  *     source:  P|         hit:  --(cta|)     miss:  --(cx|)     (2 ms lookup)
@@ -68,11 +69,14 @@ export const cacheLookup = (deps: CacheLookupDeps): OperatorFunction<StageEvent,
             outcome = hitEvents(job, key, decoded.right);
             return;
           }
-          deps.reportSystemError(new CacheError('decode', `malformed cache record: ${decoded.left.join('; ')}`), context);
-          if (cache.delete !== undefined) deps.writer.run(cache.delete(key), (error) => deps.reportSystemError(error, context));
+          throw new CacheError('decode', `malformed cache record: ${decoded.left.join('; ')}`);
         }),
         catchError((error: unknown) => {
-          deps.reportSystemError(CacheError.isInstance(error) ? error : new CacheError('get', 'cache lookup failed', { cause: error }), context);
+          const failure = CacheError.isInstance(error) ? error : new CacheError('get', 'cache lookup failed', { cause: error });
+          deps.reportSystemError(failure, context);
+          if (failure.operation === 'decode' && cache.delete !== undefined) {
+            deps.writer.run(key, cache.delete(key), (deleteError) => deps.reportSystemError(deleteError, context));
+          }
           return EMPTY;
         }),
       );

@@ -34,10 +34,14 @@ export const finish = (job: Job, { clock, bottlenecks, reportSystemError }: Fini
       subscriber.next(terminal);
       subscriber.complete();
     };
-    const fail = (error: unknown): void =>
+    // After the terminal, a synchronous source still calls us until `subscribe` returns: ignore it all.
+    const fail = (error: unknown): void => {
+      if (ended) return;
       end(systemErrorEvent('system', error, { requestId, stage: 'pipeline', plan: job.route?.plan }, reportSystemError));
+    };
     return source.subscribe({
       next: (event) => {
+        if (ended) return;
         if (event.type === 'token') {
           if (metrics.firstTokenAt === undefined) metrics.firstTokenAt = clock.now();
           subscriber.next(event);
@@ -45,7 +49,7 @@ export const finish = (job: Job, { clock, bottlenecks, reportSystemError }: Fini
           end(event);
         } else if ('job' in event) {
           fail(new Error(`internal hand-off "${event.type}" reached the end of the pipeline`));
-        } else if (!ended) {
+        } else {
           subscriber.next(event);
         }
       },

@@ -1,47 +1,62 @@
 /**
  * Runs cache writes (and deletes of corrupt records) detached from the request, so a caller
  * who unsubscribes right after `complete` does not abort the write, and `close()` can wait for
- * them. At most `maxPending` writes are in flight; beyond that a write is dropped and reported.
+ * them. Operations on one key run one after another, in the order they were started (a
+ * store such as Keyv may otherwise let a later `set` overtake an earlier `delete`). At most
+ * `maxPending` operations are pending; beyond that one is dropped and reported.
  */
-import { finalize, type Observable, type Subscription } from 'rxjs';
+import { finalize, type Observable } from 'rxjs';
 import { CacheError } from '../errors';
 
-/** Tracks detached cache writes. */
+/** Tracks detached cache operations. */
 export interface CacheWriter {
-  /** Starts `write$` detached; `onError` gets a failure (never thrown). */
-  run(write$: Observable<unknown>, onError: (error: unknown) => void): void;
-  /** How many writes are in flight. */
+  /** Starts `operation$` for `key` once earlier operations on that key have ended; `onError` gets a failure. */
+  run(key: string, operation$: Observable<unknown>, onError: (error: unknown) => void): void;
+  /** How many operations are running or queued. */
   pending(): number;
-  /** Resolves when no write is in flight. */
+  /** Resolves when no operation is pending. */
   drain(): Promise<void>;
 }
 
-/** A writer with a bound on writes in flight. */
+/** A writer with a bound on pending operations. */
 export const createCacheWriter = (maxPending = 1000): CacheWriter => {
-  const inFlight = new Set<Subscription>();
+  const queues = new Map<string, (() => void)[]>();
+  let pending = 0;
   let waiters: (() => void)[] = [];
   const settleWaiters = (): void => {
-    if (inFlight.size > 0) return;
+    if (pending > 0) return;
     const done = waiters;
     waiters = [];
     for (const resolve of done) resolve();
   };
+  const startNext = (key: string): void => {
+    const next = queues.get(key)?.shift();
+    if (next === undefined) queues.delete(key);
+    else next();
+  };
   return {
-    run(write$, onError) {
-      if (inFlight.size >= maxPending) {
-        onError(new CacheError('set', `more than ${maxPending} cache writes in flight; write dropped`));
+    run(key, operation$, onError) {
+      if (pending >= maxPending) {
+        onError(new CacheError('set', `more than ${maxPending} cache operations pending; one was dropped`));
         return;
       }
-      let sub: Subscription | undefined;
-      let finished = false;
-      sub = write$.pipe(finalize(() => {
-        finished = true;
-        if (sub !== undefined) inFlight.delete(sub);
-        settleWaiters();
-      })).subscribe({ error: onError });
-      if (!finished) inFlight.add(sub);
+      pending++;
+      const start = (): void => {
+        operation$.pipe(finalize(() => {
+          pending--;
+          startNext(key);
+          settleWaiters();
+        })).subscribe({ error: onError });
+      };
+      const queue = queues.get(key);
+      if (queue === undefined) {
+        queues.set(key, []);
+        start();
+      } else {
+        queue.push(start);
+      }
     },
-    pending: () => inFlight.size,
+    pending: () => pending,
     drain: () => new Promise<void>((resolve) => {
       waiters.push(resolve);
       settleWaiters();

@@ -20,7 +20,8 @@ type Operation = 'get' | 'set' | 'delete';
  * Wraps a Keyv instance as a ResponseCache. Every operation is lazy (the store is touched on
  * subscribe), emits once and completes; a failure becomes a `CacheError` whose message names
  * the operation and error kind but never the stored value (the original is its `cause`).
- * `get` returns what was stored, unchecked: decoding the record is the pipeline's job.
+ * `get` returns what was stored, unchecked: decoding the record is the pipeline's job; a record
+ * Keyv cannot even parse fails with a CacheError of operation 'decode', so the pipeline deletes it.
  * Sets `keyv.throwOnErrors` (otherwise Keyv 5 turns store failures into silent misses) and
  * listens to Keyv's 'error' events so they never go unhandled. `close()` waits for operations
  * in flight, then calls `keyv.disconnect()`; it is idempotent.
@@ -49,7 +50,10 @@ export const keyvCache = (keyv: Keyv, { ttlMs, onError }: KeyvCacheOptions = {})
     }).pipe(
       catchError((error: unknown) =>
         throwError(() =>
-          CacheError.isInstance(error) ? error : new CacheError(operation, `Cache ${operation} failed (${errorKind(error)})`, { cause: error }),
+          CacheError.isInstance(error) ? error
+            : operation === 'get' && error instanceof SyntaxError
+              ? new CacheError('decode', 'Cache record is not valid JSON', { cause: error })
+              : new CacheError(operation, `Cache ${operation} failed (${errorKind(error)})`, { cause: error }),
         ),
       ),
     );
