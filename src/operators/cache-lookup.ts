@@ -75,7 +75,8 @@ export const cacheLookup = (deps: CacheLookupDeps): OperatorFunction<StageEvent,
           const failure = CacheError.isInstance(error) ? error : new CacheError('get', 'cache lookup failed', { cause: error });
           deps.reportSystemError(failure, context);
           if (failure.operation === 'decode' && cache.delete !== undefined) {
-            deps.writer.run(key, cache.delete(key), (deleteError) => deps.reportSystemError(deleteError, context));
+            // defer: a delete() that throws on call is a failed delete, not a failed request.
+            deps.writer.run(key, defer(() => cache.delete?.(key) ?? EMPTY), (deleteError) => deps.reportSystemError(deleteError, context));
           }
           return EMPTY;
         }),

@@ -1,0 +1,53 @@
+/**
+ * At most `maxConcurrent` executions (expert fan-outs) at once, at most `maxQueued` waiting
+ * behind them; beyond both, `acquire()` fails at once with an `OverloadedError`, so memory
+ * stays bounded under any load. Cache hits never take a slot.
+ */
+import { Observable } from 'rxjs';
+import { OverloadedError } from '../errors';
+
+/** The slot pool of one plugin. */
+export interface ExecutionSlots {
+  /** Emits once a slot is held; unsubscribing gives it back (or leaves the queue). */
+  acquire(): Observable<void>;
+  /** Executions running now. */
+  running(): number;
+  /** Executions waiting for a slot. */
+  queued(): number;
+}
+
+/** A pool with the given limits (Infinity allowed). */
+export const createExecutionSlots = (maxConcurrent: number, maxQueued: number): ExecutionSlots => {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const release = (): void => {
+    running--;
+    const next = waiting.shift();
+    if (next !== undefined) next();
+  };
+  return {
+    acquire: () => new Observable<void>((subscriber) => {
+      let held = false;
+      const take = (): void => {
+        running++;
+        held = true;
+        subscriber.next();
+      };
+      if (running < maxConcurrent) take();
+      else if (waiting.length < maxQueued) waiting.push(take);
+      else {
+        subscriber.error(new OverloadedError());
+        return undefined;
+      }
+      return () => {
+        if (held) release();
+        else {
+          const at = waiting.indexOf(take);
+          if (at >= 0) waiting.splice(at, 1);
+        }
+      };
+    }),
+    running: () => running,
+    queued: () => waiting.length,
+  };
+};
