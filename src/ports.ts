@@ -112,7 +112,8 @@ export interface RouteInput {
   readonly prompt: string;
   readonly scope?: string;
   readonly experts: readonly ExpertStatus[];
-  readonly load: { readonly inFlight: number; readonly maxConcurrent: number };
+  /** Requests in flight (this one included), the concurrency limit, and the plugin's shedding threshold. */
+  readonly load: { readonly inFlight: number; readonly maxConcurrent: number; readonly shedExpertsAbove: number };
 }
 
 /** Turns a prompt and the system state into a plan decision. */

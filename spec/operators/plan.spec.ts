@@ -7,6 +7,7 @@ import { handoff, type StageEvent } from '../../src/pipeline/stage-events';
 import type { RouteDecision, RouteInput, Router } from '../../src/ports';
 import { aFusion, aReporter, anExpert, defaultExperts, everyKind, lettersExcept, limits, registry, validatedJob } from '../support/operator-fixtures';
 import { newScheduler } from '../support/virtual-time';
+import { createCircuitBreakers } from '../../src/strategies/circuit-breaker';
 
 const fusion = aFusion();
 
@@ -14,13 +15,20 @@ const deps = (router: Router, overrides: Partial<PlanDeps> = {}): PlanDeps => ({
   clock: asyncScheduler,
   router,
   experts: defaultExperts,
-  isHealthy: () => true,
+  breakers: createCircuitBreakers([], { failureThreshold: 1, cooldownMs: 1000 }, () => 0),
   inFlight: () => 0,
   limits,
   reportSystemError: aReporter(),
   buildRoute: createRouteBuilder(defaultExperts, fusion),
   ...overrides,
 });
+
+/** Breakers where the given experts have failed once with threshold 1 (open). */
+const breakersWithOpen = (...ids: string[]) => {
+  const breakers = createCircuitBreakers(ids, { failureThreshold: 1, cooldownMs: 1000 }, () => 0);
+  ids.forEach((id) => breakers.failed(id));
+  return breakers;
+};
 
 const routeTo = (decision: RouteDecision | Observable<RouteDecision>): Router => ({ route: () => decision });
 
@@ -203,7 +211,7 @@ describe('plan', () => {
       const job = validatedJob({ prompt: 'Summarise this', scope: 'tenant-1' });
       const inputs: RouteInput[] = [];
       const router: Router = { route: (input) => { inputs.push(input); return chat; } };
-      cold('v|', { v: handoff('validated', job) }).pipe(plan(deps(router, { isHealthy: (id) => id !== 'b', inFlight: () => 3 }))).subscribe();
+      cold('v|', { v: handoff('validated', job) }).pipe(plan(deps(router, { breakers: breakersWithOpen('b'), inFlight: () => 3 }))).subscribe();
       flush();
       expect(inputs).toEqual([{
         prompt: 'Summarise this',
@@ -212,7 +220,7 @@ describe('plan', () => {
           { id: 'a', model: 'model-a', version: '1', healthy: true },
           { id: 'b', model: 'model-b', version: '1', healthy: false },
         ],
-        load: { inFlight: 3, maxConcurrent: limits.maxConcurrent },
+        load: { inFlight: 3, maxConcurrent: limits.maxConcurrent, shedExpertsAbove: Infinity },
       }]);
     });
   });

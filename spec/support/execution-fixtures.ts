@@ -1,6 +1,8 @@
 /** Shared fixtures for the execution operators' marble tests (run-expert, fan-out, fuse, guard). */
 import { asyncScheduler, type Observable } from 'rxjs';
 import type { RetryPolicy, SystemErrorContext, Timeouts } from '../../src/pipeline/deps';
+import { createExecutionSlots, type ExecutionSlots } from '../../src/pipeline/execution-slots';
+import { createCircuitBreakers, type CircuitBreakers } from '../../src/strategies/circuit-breaker';
 import { createJob, type Job } from '../../src/pipeline/job';
 import { createRouteBuilder } from '../../src/pipeline/route-builder';
 import type { Expert, ExpertTask, FusionStrategy } from '../../src/ports';
@@ -30,15 +32,19 @@ export interface ExecutionDeps {
   readonly retry: RetryPolicy;
   readonly timeouts: Timeouts;
   readonly reportSystemError: jest.Mock<void, [unknown, SystemErrorContext]>;
+  readonly breakers: CircuitBreakers;
+  readonly slots: ExecutionSlots;
 }
 
 /** Deps with no deadlines, 2 retries of base 100 ms (cap 1000 ms) and a constant jitter of 0.5. */
-export const executionDeps = (overrides: { retry?: Partial<RetryPolicy>; timeouts?: Partial<Timeouts> } = {}): ExecutionDeps => ({
+export const executionDeps = (overrides: { retry?: Partial<RetryPolicy>; timeouts?: Partial<Timeouts>; slots?: ExecutionSlots } = {}): ExecutionDeps => ({
   clock: asyncScheduler,
   scheduler: asyncScheduler,
   retry: { maxRetries: 2, baseDelayMs: 100, maxDelayMs: 1000, random: () => 0.5, ...overrides.retry },
   timeouts: { firstTokenMs: Infinity, idleMs: Infinity, totalMs: Infinity, cacheMs: 100, ...overrides.timeouts },
   reportSystemError: jest.fn<void, [unknown, SystemErrorContext]>(),
+  breakers: createCircuitBreakers([], { failureThreshold: 5, cooldownMs: 1000 }, () => asyncScheduler.now()),
+  slots: overrides.slots ?? createExecutionSlots(Infinity, 0),
 });
 
 /** A validated, planned job for `experts` (plan order) and `fusion`, started at the current (virtual) time. */

@@ -26,7 +26,7 @@ export const aFusion = (id = 'best', version = '1', orderSensitive = true): Fusi
 export const aGuard = (version = 'guard-1'): OutputGuard =>
   ({ id: 'test-guard', version, open: () => ({ push: (text) => text, flush: () => '' }), apply: (text) => text });
 
-export const limits: Limits = { maxPromptChars: 100, maxScopeChars: 32, maxConcurrent: 4, maxQueued: 8 };
+export const limits: Limits = { maxPromptChars: 100, maxScopeChars: 32, maxConcurrent: 4, maxQueued: 8, shedExpertsAbove: Infinity };
 
 export const timeouts = (cacheMs = 5): Timeouts => ({ firstTokenMs: 1000, idleMs: 1000, totalMs: 10_000, cacheMs });
 

@@ -2,12 +2,16 @@
  * `fanOutExperts(deps)`: on the `execute` hand-off, runs every expert of the job's plan in
  * parallel and forwards each token the moment it arrives (time to first token = the fastest
  * expert's). When all experts have ended it emits the `answers` hand-off. Other events pass
- * through. Unsubscribing stops every expert at once.
+ * through. Unsubscribing stops every expert at once. At most `limits.maxConcurrent` fan-outs
+ * run at once and `limits.maxQueued` wait (`slots`); beyond that an `error` of kind
+ * `overloaded` at once.
  *
  *     source:  x--------|             x = execute (2 experts)
  *     result:  --a-b-A-(eE)(n|)      tokens interleaved, expert events, n = answers
  */
-import { concat, defer, merge, of, type OperatorFunction } from 'rxjs';
+import { catchError, concat, defer, merge, of, throwError, type OperatorFunction } from 'rxjs';
+import { OverloadedError } from '../errors';
+import { systemErrorEvent } from '../pipeline/error-events';
 import type { PipelineDeps } from '../pipeline/deps';
 import { handoff, type StageEvent } from '../pipeline/stage-events';
 import { handle } from './handle';
@@ -15,15 +19,19 @@ import { runExpert, type RunExpertDeps } from './run-expert';
 import { timed } from './timed';
 
 /** What fan-out needs. */
-export type FanOutDeps = RunExpertDeps & Pick<PipelineDeps, 'clock'>;
+export type FanOutDeps = RunExpertDeps & Pick<PipelineDeps, 'clock' | 'slots'>;
 
 /** Runs the plan's experts in parallel on `execute`. */
 export const fanOutExperts = (deps: FanOutDeps): OperatorFunction<StageEvent, StageEvent> =>
   handle('execute', ({ job }) => {
     const experts = job.route?.experts ?? [];
     const runs = experts.map((expert, slot) => runExpert(expert, slot, job, deps));
-    return concat(
+    const work$ = concat(
       merge(...runs).pipe(timed('execution', { clock: deps.clock, record: job.metrics.stage })),
       defer(() => of(handoff('answers', job))),
     );
+    return deps.slots.run(work$).pipe(catchError((error: unknown) => {
+      if (!OverloadedError.isInstance(error)) return throwError(() => error);
+      return of(systemErrorEvent('overloaded', error, { requestId: job.requestId, stage: 'execution', plan: job.route?.plan }, deps.reportSystemError));
+    }));
   });

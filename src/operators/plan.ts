@@ -16,7 +16,7 @@ import { handle } from './handle';
 import { timed, timedSync } from './timed';
 
 /** What planning needs; `buildRoute` memoizes plans per decision. */
-export type PlanDeps = Pick<PipelineDeps, 'clock' | 'router' | 'experts' | 'isHealthy' | 'inFlight' | 'limits' | 'reportSystemError'> & {
+export type PlanDeps = Pick<PipelineDeps, 'clock' | 'router' | 'experts' | 'breakers' | 'inFlight' | 'limits' | 'reportSystemError'> & {
   readonly buildRoute: (decision: RouteDecision) => Route;
 };
 
@@ -24,9 +24,9 @@ const routeInput = (job: Job, deps: PlanDeps): RouteInput => ({
   prompt: job.request?.prompt ?? '',
   scope: job.request?.scope,
   experts: [...deps.experts.values()].map(({ expert }) => ({
-    id: expert.id, model: expert.model, version: expert.version, healthy: deps.isHealthy(expert.id),
+    id: expert.id, model: expert.model, version: expert.version, healthy: deps.breakers.isAvailable(expert.id),
   })),
-  load: { inFlight: deps.inFlight(), maxConcurrent: deps.limits.maxConcurrent },
+  load: { inFlight: deps.inFlight(), maxConcurrent: deps.limits.maxConcurrent, shedExpertsAbove: deps.limits.shedExpertsAbove },
 });
 
 const planned = (job: Job, decision: RouteDecision, deps: PlanDeps): StageEvent[] => {
@@ -36,6 +36,7 @@ const planned = (job: Job, decision: RouteDecision, deps: PlanDeps): StageEvent[
   }
   const route = deps.buildRoute(decision);
   job.route = route;
+  for (const expert of route.experts) deps.breakers.admit(expert.id);
   return [{ type: 'plan', requestId: job.requestId, plan: route.plan }, handoff('planned', job)];
 };
 

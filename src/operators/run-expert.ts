@@ -4,6 +4,9 @@
  * exponential backoff (RxJS `retry({ count, delay })`), and ends with exactly one `expert`
  * event. It never errors: a final failure becomes `expert` with outcome `failed`.
  *
+ * Every retriable failed attempt counts against the expert's circuit breaker; a clean answer
+ * closes it; a run cancelled before its end frees a half-open breaker's probe.
+ *
  * Before each retry wait it emits `retry` (with `discard: true` when the failed attempt had
  * already streamed tokens) and a `status` line. The answer keeps only the successful attempt's
  * text, so a retry never duplicates text.
@@ -11,7 +14,7 @@
  *     attempt 1:  -a-#              (503, retriable)
  *     result:     -a-(rs)--b-c-(e|) retry + status, wait, attempt 2 streams, expert 'ok'
  */
-import { catchError, concat, defer, map, of, retry, throwError, timer, type Observable } from 'rxjs';
+import { catchError, concat, defer, finalize, map, of, retry, throwError, timer, type Observable } from 'rxjs';
 import { ExpertError, isRetriable } from '../errors';
 import type { ExpertEvent, RetryEvent, StatusEvent, TokenEvent } from '../events';
 import type { PipelineDeps } from '../pipeline/deps';
@@ -24,7 +27,7 @@ import { expertTimeouts } from './expert-timeouts';
 import { settle } from './settle';
 
 /** What one expert run needs. */
-export type RunExpertDeps = Pick<PipelineDeps, 'clock' | 'scheduler' | 'retry' | 'timeouts' | 'reportSystemError'>;
+export type RunExpertDeps = Pick<PipelineDeps, 'clock' | 'scheduler' | 'retry' | 'timeouts' | 'reportSystemError' | 'breakers'>;
 
 /** Runs one expert of a job's plan; `slot` is its position in the plan. */
 export const runExpert = (expert: Expert, slot: number, job: Job, deps: RunExpertDeps): Observable<StageEvent> => defer(() => {
@@ -44,7 +47,9 @@ export const runExpert = (expert: Expert, slot: number, job: Job, deps: RunExper
   };
 
   const announceRetry = (error: unknown): Observable<StageEvent> => {
-    retrying = isRetriable(error) && record.attempts <= policy.maxRetries;
+    const retriable = isRetriable(error);
+    if (retriable) deps.breakers.failed(source);
+    retrying = retriable && record.attempts <= policy.maxRetries;
     if (!retrying) return throwError(() => error);
     const retryAfterMs = ExpertError.isInstance(error) ? error.retryAfterMs : undefined;
     waitMs = backoffDelay(record.attempts, { ...policy, retryAfterMs });
@@ -88,7 +93,11 @@ export const runExpert = (expert: Expert, slot: number, job: Job, deps: RunExper
     settle<StageEvent, StageEvent>(() => {
       if (text.trim().length === 0) return failed(new ExpertError(source, 'Empty answer', { failure: 'protocol' }));
       job.answers[slot] = { expertId: source, text, ms: clock.now() - record.startedAt, tokens: record.tokens };
+      deps.breakers.succeeded(source);
       return ended('ok');
     }, failed),
+    finalize(() => {
+      if (record.outcome === undefined) deps.breakers.abandoned(source);
+    }),
   );
 });

@@ -6,6 +6,8 @@ import type { Expert, FusionStrategy, OutputGuard, ResponseCache, Router, Valida
 import type { BottleneckRules } from './metrics';
 import type { RequestLimits } from './validate-request';
 import type { CacheWriter } from './cache-writer';
+import type { CircuitBreakers } from '../strategies/circuit-breaker';
+import type { ExecutionSlots } from './execution-slots';
 
 /** Retry policy for expert calls. `random` is injectable for reproducible jitter. */
 export interface RetryPolicy {
@@ -27,6 +29,8 @@ export interface Timeouts {
 export interface Limits extends RequestLimits {
   readonly maxConcurrent: number;
   readonly maxQueued: number;
+  /** Above this many requests in flight, the default router asks fewer experts. */
+  readonly shedExpertsAbove: number;
 }
 
 /** Where a system error happened, for `onSystemError`. */
@@ -56,7 +60,10 @@ export interface PipelineDeps {
   readonly bottlenecks: BottleneckRules;
   /** Never throws: a throwing hook is swallowed. */
   readonly reportSystemError: (error: unknown, context: SystemErrorContext) => void;
-  /** Expert health (circuit breakers) and load, for the router. */
-  readonly isHealthy: (expertId: string) => boolean;
+  /** Expert health, for the router, fed by every expert attempt. */
+  readonly breakers: CircuitBreakers;
+  /** Concurrency limit on executions (fan-outs). */
+  readonly slots: ExecutionSlots;
+  /** Requests in flight, for the router's load input. */
   readonly inFlight: () => number;
 }

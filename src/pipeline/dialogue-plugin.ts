@@ -11,6 +11,8 @@ import { defaultRouter } from '../strategies/default-router';
 import { resolveFusion } from '../strategies/fusion-registry';
 import { defaultGuard } from '../strategies/output-guard';
 import { createCacheWriter } from './cache-writer';
+import { createExecutionSlots } from './execution-slots';
+import { createCircuitBreakers, type BreakerState, type CircuitBreakers } from '../strategies/circuit-breaker';
 import { hashTaskParams } from './cache-key';
 import { buildChain, type RunJob } from './chain';
 import type { PipelineDeps, RegisteredExpert, SystemErrorContext } from './deps';
@@ -40,6 +42,7 @@ export class DialoguePlugin {
   private readonly cache: ResponseCache | undefined;
   private readonly inFlight = new Map<string, true>();
   private readonly bus = new CancelBus();
+  private readonly breakers: CircuitBreakers;
   private closing: Promise<void> | undefined;
 
   /** Checks every option (one TypeError listing all problems) and builds the chain once. */
@@ -50,8 +53,10 @@ export class DialoguePlugin {
       [expert.id, { expert, paramsHash: hashTaskParams(expert.params, expert.promptTemplate) }]));
     this.cache = options.cache === false ? undefined : options.cache ?? memoryCache();
     const hook = options.onSystemError;
+    const clock = options.clock ?? scheduler;
+    this.breakers = createCircuitBreakers([...experts.keys()], numbers.breaker, () => clock.now());
     this.deps = {
-      clock: options.clock ?? scheduler,
+      clock,
       scheduler,
       experts,
       router: options.router ?? defaultRouter,
@@ -71,7 +76,8 @@ export class DialoguePlugin {
           // An alerting hook that throws must not break the request.
         }
       },
-      isHealthy: () => true,
+      breakers: this.breakers,
+      slots: createExecutionSlots(numbers.limits.maxConcurrent, numbers.limits.maxQueued),
       inFlight: () => this.inFlight.size,
     };
     this.run = buildChain(this.deps);
@@ -115,6 +121,11 @@ export class DialoguePlugin {
     const count = this.inFlight.size;
     if (count > 0) this.bus.publish({ reason: 'cancelled (all)' });
     return count;
+  }
+
+  /** Each expert's circuit breaker: 'closed' (healthy), 'open' (left out of plans) or 'half-open' (one probe allowed). */
+  expertHealth(): Record<string, BreakerState> {
+    return this.breakers.states();
   }
 
   /** Ids of the requests in flight. */

@@ -8,8 +8,12 @@ import { OverloadedError } from '../errors';
 
 /** The slot pool of one plugin. */
 export interface ExecutionSlots {
-  /** Emits once a slot is held; unsubscribing gives it back (or leaves the queue). */
-  acquire(): Observable<void>;
+  /**
+   * Runs `work$` once a slot is free, holding the slot until it ends or is unsubscribed
+   * (unsubscribing while queued leaves the queue). Errors with `OverloadedError` at once when
+   * the queue is full.
+   */
+  run<T>(work$: Observable<T>): Observable<T>;
   /** Executions running now. */
   running(): number;
   /** Executions waiting for a slot. */
@@ -26,12 +30,12 @@ export const createExecutionSlots = (maxConcurrent: number, maxQueued: number): 
     if (next !== undefined) next();
   };
   return {
-    acquire: () => new Observable<void>((subscriber) => {
+    run: <T>(work$: Observable<T>) => new Observable<T>((subscriber) => {
       let held = false;
       const take = (): void => {
         running++;
         held = true;
-        subscriber.next();
+        subscriber.add(work$.subscribe(subscriber));
       };
       if (running < maxConcurrent) take();
       else if (waiting.length < maxQueued) waiting.push(take);

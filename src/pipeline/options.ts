@@ -20,7 +20,11 @@ export interface DialoguePluginOptions {
   /** Per-attempt expert deadlines and the cache lookup deadline (ms). Defaults: 30 s, 30 s, 120 s, 100 ms. */
   readonly timeouts?: { readonly firstTokenMs?: number; readonly idleMs?: number; readonly totalMs?: number; readonly cacheMs?: number };
   /** Defaults: 100 000 code points, 64 concurrent, 256 queued. */
-  readonly limits?: { readonly maxPromptChars?: number; readonly maxConcurrent?: number; readonly maxQueued?: number };
+  readonly limits?: {
+    readonly maxPromptChars?: number; readonly maxConcurrent?: number; readonly maxQueued?: number;
+    /** Above this many requests in flight the default router asks only half the experts. Default: never. */
+    readonly shedExpertsAbove?: number;
+  };
   /** Per-expert circuit breaker. Defaults: 5 failures, 30 s cool-down. */
   readonly breaker?: { readonly failureThreshold?: number; readonly cooldownMs?: number };
   /** Default: the built-in redaction rules. */
@@ -39,7 +43,7 @@ export interface DialoguePluginOptions {
 export interface ResolvedNumbers {
   readonly retry: { maxRetries: number; baseDelayMs: number; maxDelayMs: number };
   readonly timeouts: { firstTokenMs: number; idleMs: number; totalMs: number; cacheMs: number };
-  readonly limits: { maxPromptChars: number; maxScopeChars: number; maxConcurrent: number; maxQueued: number };
+  readonly limits: { maxPromptChars: number; maxScopeChars: number; maxConcurrent: number; maxQueued: number; shedExpertsAbove: number };
   readonly breaker: { failureThreshold: number; cooldownMs: number };
 }
 
@@ -117,6 +121,7 @@ export const resolveNumbers = (options: DialoguePluginOptions): ResolvedNumbers 
       maxScopeChars: 256,
       maxConcurrent: number(problems, limits, 'limits', 'maxConcurrent', 64, { min: 1, integer: true, allowInfinity: true }),
       maxQueued: number(problems, limits, 'limits', 'maxQueued', 256, { integer: true, allowInfinity: true }),
+      shedExpertsAbove: number(problems, limits, 'limits', 'shedExpertsAbove', Infinity, { integer: true, allowInfinity: true }),
     },
     breaker: {
       failureThreshold: number(problems, breaker, 'breaker', 'failureThreshold', 5, { min: 1, integer: true }),

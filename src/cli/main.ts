@@ -1,0 +1,75 @@
+/**
+ * The `dialogue` command (`npm start -- "your prompt"`): wiring only. Parses the arguments,
+ * reads the prompt from stdin when none is given, turns Ctrl-C into cancellation (a second
+ * Ctrl-C exits at once), runs the request, and sets the exit code.
+ */
+import { SHOW_CURSOR } from './ansi';
+import { MISSING_PROMPT, parseCliArgs, usage } from './args';
+import { EXIT } from './exit-codes';
+import { readText } from './read-stdin';
+import { run } from './run';
+
+/** Exit code when the reader of stdout went away (`| head`): as if killed by SIGPIPE. */
+const OUTPUT_CLOSED = 141;
+
+const usageError = (message: string): number => {
+  process.stderr.write(`Error: ${message}\n\n${usage()}`);
+  return EXIT.usage;
+};
+
+const main = async (): Promise<number> => {
+  const parsed = parseCliArgs(process.argv.slice(2));
+  if (parsed.kind === 'help') {
+    process.stdout.write(usage());
+    return EXIT.ok;
+  }
+  if (parsed.kind === 'usage-error') return usageError(parsed.message);
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    interrupts += 1;
+    if (interrupts === 1) controller.abort();
+    else process.exit(EXIT.cancelled); // the 'exit' handler shows the cursor
+  });
+  process.on('exit', () => {
+    if (process.stdout.isTTY) process.stdout.write(SHOW_CURSOR);
+  });
+  let outputClosed = false;
+  process.stdout.on('error', () => {
+    // EPIPE: nobody reads any more. Stop the work; stay quiet from now on.
+    outputClosed = true;
+    controller.abort(new Error('output closed'));
+  });
+
+  const prompt = parsed.options.prompt ?? (process.stdin.isTTY ? undefined : (await readText(process.stdin, controller.signal)).trim());
+  if (controller.signal.aborted) {
+    process.stderr.write('Cancelled.\n');
+    return EXIT.cancelled;
+  }
+  if (prompt === undefined || prompt.trim() === '') return usageError(MISSING_PROMPT);
+
+  const code = await run({ ...parsed.options, prompt }, {
+    io: {
+      stdout: process.stdout,
+      stderr: { write: (text: string) => outputClosed || process.stderr.write(text) },
+      isTTY: process.stdout.isTTY === true,
+      columns: () => process.stdout.columns ?? 80,
+      env: process.env,
+    },
+    signal: controller.signal,
+    // Under `npm start` the working folder is the package's; INIT_CWD is where the user typed the command.
+    cwd: process.env.INIT_CWD ?? process.cwd(),
+  });
+  return outputClosed ? OUTPUT_CLOSED : code;
+};
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = EXIT.system;
+  },
+);
