@@ -91,12 +91,12 @@ describe('cacheLookup', () => {
     });
   });
 
-  it('emits only the execute hand-off, and no cache event, when caching is off', () => {
+  it('emits only the execute hand-off, and no cache event, when caching is off, still keying the job for single flight', () => {
     newScheduler().run(({ cold, expectObservable, flush }) => {
       const job = plannedJob();
       expectObservable(cold('-(P|)', planned(job)).pipe(cacheLookup(deps(undefined)))).toBe('-(x|)', { x: handoff('execute', job) });
       flush();
-      expect(job.cacheKey).toBeUndefined();
+      expect(job.cacheKey).toBe(keyOf(job));
       expect(job.metrics.stages).toEqual({});
     });
   });

@@ -3,7 +3,7 @@
  * - hit: `cache` (hit), the answer as one `cache` token, and the `answer` hand-off: fan-out and
  *   fusion never run.
  * - miss: `cache` (miss) and the `execute` hand-off.
- * - caching off: just `execute` (no `cache` event).
+ * - caching off: just `execute` (no `cache` event); the key is still computed, for single flight.
  * A store that errors, is slower than `timeouts.cacheMs`, or returns a malformed record counts
  * as a miss (reported to `onSystemError`); a malformed or unparsable record (CacheError
  * 'decode') is deleted when the store can.
@@ -43,11 +43,17 @@ export const cacheLookup = (deps: CacheLookupDeps): OperatorFunction<StageEvent,
   handle('planned', ({ job }, emit) => {
     const { cache } = deps;
     const route = job.route;
-    if (cache === undefined || route === undefined || job.request === undefined) {
+    if (route === undefined || job.request === undefined) {
       emit(handoff('execute', job));
       return;
     }
     const request = job.request;
+    if (cache === undefined) {
+      // No lookup, but single flight still keys identical requests by it.
+      job.cacheKey = cacheKey(request, route.keyPlan, { fusion: route.fusion.version, guard: deps.guard.version });
+      emit(handoff('execute', job));
+      return;
+    }
     const context = { requestId: job.requestId, stage: 'cache', plan: route.plan };
     let outcome: StageEvent[] = [];
     const lookup$ = defer(() => {

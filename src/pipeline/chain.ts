@@ -2,7 +2,8 @@
  * The one Observable chain, composed once per plugin from named segments:
  *
  *     request -> validate -> plan -> cacheLookup            (preflight)
- *             -> fanOutExperts -> fuse -> guard -> store    (execution)
+ *             -> singleFlight(fanOutExperts -> fuse)        (execution, shared by identical requests)
+ *             -> guard -> storeAnswer
  *             -> untilCancelled -> finish                   (envelope, per request)
  *
  * Per-request state lives in the job the `request` hand-off carries.
@@ -15,6 +16,7 @@ import { finish } from '../operators/finish';
 import { fuse } from '../operators/fuse';
 import { guard } from '../operators/guard';
 import { plan } from '../operators/plan';
+import { singleFlight, type FlightRegistry } from '../operators/single-flight';
 import { storeAnswer } from '../operators/store-answer';
 import { untilCancelled } from '../operators/until-cancelled';
 import { validate } from '../operators/validate';
@@ -30,7 +32,8 @@ export type RunJob = (job: Job, cancel$: Observable<string>) => Observable<Pipel
 export const buildChain = (deps: PipelineDeps): RunJob => {
   const buildRoute = createRouteBuilder(deps.experts, deps.fusion);
   const preflight = pipe(validate(deps), plan({ ...deps, buildRoute }), cacheLookup(deps));
-  const execution = pipe(fanOutExperts(deps), fuse(deps), guard(deps), storeAnswer(deps));
+  const flights: FlightRegistry = new Map();
+  const execution = pipe(singleFlight(pipe(fanOutExperts(deps), fuse(deps)), flights), guard(deps), storeAnswer(deps));
   return (job, cancel$) => of(handoff('request', job)).pipe(
     preflight,
     execution,

@@ -15,7 +15,7 @@ export interface ExpertRecord {
 /** Per-request metrics state; every time comes from the injected clock. */
 export class MetricsRecorder {
   readonly stages: Partial<Record<Stage, number>> = {};
-  readonly experts: Record<string, ExpertRecord> = {};
+  experts: Record<string, ExpertRecord> = {};
   firstTokenAt: number | undefined;
   cacheHit = false;
   degraded = false;
@@ -26,6 +26,19 @@ export class MetricsRecorder {
   readonly stage = (stage: Stage, ms: number): void => {
     this.stages[stage] = (this.stages[stage] ?? 0) + ms;
   };
+
+  /** Shares another recorder's expert records (single flight: one execution, several requests). */
+  adoptExperts(other: MetricsRecorder): void {
+    this.experts = other.experts;
+  }
+
+  /** Copies the given stages' figures from another recorder. */
+  adoptStages(other: MetricsRecorder, stages: readonly Stage[]): void {
+    for (const stage of stages) {
+      const ms = other.stages[stage];
+      if (ms !== undefined) this.stages[stage] = ms;
+    }
+  }
 
   /** Starts the record of one expert. */
   expert(expertId: string, at: number): ExpertRecord {
