@@ -79,3 +79,44 @@ describe('DialoguePlugin with cache stores', () => {
     plugin.cancelAll();
   });
 });
+
+describe('DialoguePlugin with a SQLite file that goes bad', () => {
+  let dir: string;
+  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dp-bad-')); });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const metricsOf = (events: PipelineEvent[]) => (events.find((e) => e.type === 'metrics') as { metrics: { cacheFault?: string } }).metrics;
+
+  it('completes with a cache miss, counted in the metrics, while another connection holds the file locked', async () => {
+    const file = path.join(dir, 'cache.sqlite');
+    const first = new DialoguePlugin({ experts: experts(), cache: sqliteCache(file) });
+    await run(first, 'warm up');
+    await first.close();
+    // In WAL mode readers are not blocked by a writer; an exclusive locking mode shuts everyone else out.
+    const locker = await openRaw(file);
+    await locker.all('PRAGMA locking_mode=EXCLUSIVE');
+    await locker.all('BEGIN EXCLUSIVE');
+    await locker.all('SELECT count(*) FROM cache');
+    const plugin = new DialoguePlugin({ experts: experts(), cache: sqliteCache(file, { busyTimeoutMs: 200 }), timeouts: { cacheMs: 50 } });
+    const events = await run(plugin, 'warm up');
+    expect(cacheEventOf(events)?.hit).toBe(false);
+    expect(last(events)).toEqual(expect.objectContaining({ type: 'complete', fromCache: false, text: 'the cached answer' }));
+    expect(metricsOf(events).cacheFault).toBe('timeout');
+    await locker.all('ROLLBACK');
+    await locker.close();
+    await plugin.close();
+  });
+
+  it('completes with a cache miss, counted in the metrics, when the file is not a database', async () => {
+    const file = path.join(dir, 'cache.sqlite');
+    fs.writeFileSync(file, 'this is not a sqlite database, just text that fills a page '.repeat(100));
+    const reports: unknown[] = [];
+    const plugin = new DialoguePlugin({ experts: experts(), cache: sqliteCache(file), onSystemError: (error) => reports.push(error) });
+    const events = await run(plugin, 'anyway');
+    expect(cacheEventOf(events)?.hit).toBe(false);
+    expect(last(events)).toEqual(expect.objectContaining({ type: 'complete' }));
+    expect(metricsOf(events).cacheFault).toBe('error');
+    expect(reports[0]).toEqual(expect.objectContaining({ _tag: 'CacheError', operation: 'get' }));
+    await plugin.close();
+  });
+});

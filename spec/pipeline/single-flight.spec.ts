@@ -37,7 +37,7 @@ describe('single flight', () => {
       const team = experts();
       const plugin = new DialoguePlugin({ experts: team, cache: false });
       const first = record(plugin.process('same question'));
-      let late: ReturnType<typeof record> | undefined;
+      let late: ReturnType<typeof record<PipelineEvent>> | undefined;
       scheduler.schedule(() => { late = record(plugin.process('same question')); }, 22);
       flush();
       expect(team.map((e) => e.stats.started)).toEqual([1, 1]);

@@ -66,7 +66,10 @@ export const cacheLookup = (deps: CacheLookupDeps): OperatorFunction<StageEvent,
         timeout({
           first: deps.timeouts.cacheMs,
           scheduler: deps.scheduler,
-          with: () => throwError(() => new CacheError('get', `cache lookup took longer than ${deps.timeouts.cacheMs}ms`)),
+          with: () => {
+            job.metrics.cacheFault = 'timeout';
+            return throwError(() => new CacheError('get', `cache lookup took longer than ${deps.timeouts.cacheMs}ms`));
+          },
         }),
         tap((stored) => {
           if (stored === undefined || stored === null) return;
@@ -80,6 +83,7 @@ export const cacheLookup = (deps: CacheLookupDeps): OperatorFunction<StageEvent,
         catchError((error: unknown) => {
           const failure = CacheError.isInstance(error) ? error : new CacheError('get', 'cache lookup failed', { cause: error });
           deps.reportSystemError(failure, context);
+          job.metrics.cacheFault ??= failure.operation === 'decode' ? 'corrupt' : 'error';
           if (failure.operation === 'decode' && cache.delete !== undefined) {
             // defer: a delete() that throws on call is a failed delete, not a failed request.
             deps.writer.run(key, defer(() => cache.delete?.(key) ?? EMPTY), (deleteError) => deps.reportSystemError(deleteError, context));

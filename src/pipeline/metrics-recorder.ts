@@ -1,6 +1,6 @@
 /** Collects one request's timings as it runs and turns them into a {@link PipelineMetrics} snapshot. */
 import type { ExpertOutcome } from '../events';
-import { findBottlenecks, type BottleneckRules, type ExpertMetrics, type PipelineMetrics, type Stage } from './metrics';
+import { findBottlenecks, type BottleneckRules, type CacheFault, type ExpertMetrics, type PipelineMetrics, type Stage } from './metrics';
 
 /** Mutable per-expert figures, filled in by the expert runner. */
 export interface ExpertRecord {
@@ -18,6 +18,7 @@ export class MetricsRecorder {
   experts: Record<string, ExpertRecord> = {};
   firstTokenAt: number | undefined;
   cacheHit = false;
+  cacheFault: CacheFault | undefined;
   degraded = false;
 
   constructor(readonly startedAt: number) {}
@@ -68,6 +69,7 @@ export class MetricsRecorder {
       cacheHit: this.cacheHit,
       degraded: this.degraded,
       bottlenecks: findBottlenecks(total, stages, experts, rules),
+      ...(this.cacheFault === undefined ? {} : { cacheFault: this.cacheFault }),
     };
   }
 }

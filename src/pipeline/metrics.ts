@@ -26,10 +26,15 @@ export interface PipelineMetrics {
   readonly ttft: number | null;
   readonly experts: Readonly<Record<string, ExpertMetrics>>;
   readonly cacheHit: boolean;
+  /** Present when the cache lookup failed and counted as a miss. */
+  readonly cacheFault?: CacheFault;
   readonly degraded: boolean;
   /** Stages over their share of the total or their budget (`'cache'`), experts much slower than the rest (`'expert:<id>'`). */
   readonly bottlenecks: readonly string[];
 }
+
+/** Why a cache lookup counted as a miss although something was (maybe) stored: the store failed, was too slow, or held a malformed record. */
+export type CacheFault = 'error' | 'timeout' | 'corrupt';
 
 /** When a stage or an expert counts as a bottleneck. */
 export interface BottleneckRules {
