@@ -11,6 +11,8 @@ export interface ExecutionPlan {
   readonly intent: string;
   readonly tasks: readonly PlanTask[];
   readonly fusion: { readonly id: string; readonly version: string };
+  /** Present only when something was flagged: the prompt-injection heuristics the prompt matched. */
+  readonly metadata?: { readonly injection?: readonly string[] };
 }
 
 /**

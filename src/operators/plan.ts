@@ -37,7 +37,8 @@ const planned = (job: Job, decision: RouteDecision, deps: PlanDeps): StageEvent[
   const route = deps.buildRoute(decision);
   job.route = route;
   for (const expert of route.experts) deps.breakers.admit(expert.id);
-  return [{ type: 'plan', requestId: job.requestId, plan: route.plan }, handoff('planned', job)];
+  const shown = job.injection === undefined ? route.plan : { ...route.plan, metadata: { injection: job.injection } };
+  return [{ type: 'plan', requestId: job.requestId, plan: shown }, handoff('planned', job)];
 };
 
 const routingFailed = (job: Job, error: unknown, deps: PlanDeps): StageEvent[] =>

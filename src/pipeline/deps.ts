@@ -7,6 +7,7 @@ import type { BottleneckRules } from './metrics';
 import type { RequestLimits } from './validate-request';
 import type { CacheWriter } from './cache-writer';
 import type { CircuitBreakers } from '../strategies/circuit-breaker';
+import type { InjectionHeuristic } from '../strategies/injection-heuristics';
 import type { ExecutionSlots } from './execution-slots';
 
 /** Retry policy for expert calls. `random` is injectable for reproducible jitter. */
@@ -33,6 +34,12 @@ export interface Limits extends RequestLimits {
   readonly shedExpertsAbove: number;
 }
 
+/** What to do with prompts that match a prompt-injection heuristic. */
+export interface InputGuard {
+  readonly injection: 'flag' | 'block' | 'off';
+  readonly heuristics: readonly InjectionHeuristic[];
+}
+
 /** Where a system error happened, for `onSystemError`. */
 export interface SystemErrorContext {
   readonly requestId: string;
@@ -54,6 +61,7 @@ export interface PipelineDeps {
   readonly writer: CacheWriter;
   readonly guard: OutputGuard;
   readonly validator: Validator | undefined;
+  readonly inputGuard: InputGuard;
   readonly retry: RetryPolicy;
   readonly timeouts: Timeouts;
   readonly limits: Limits;

@@ -8,6 +8,7 @@ import type { ResponseCache } from '../ports';
 import { CancelBus } from '../sources/cancel-sources';
 import { memoryCache } from '../sources/memory-cache';
 import { defaultRouter } from '../strategies/default-router';
+import { builtInInjectionHeuristics } from '../strategies/injection-heuristics';
 import { resolveFusion } from '../strategies/fusion-registry';
 import { defaultGuard } from '../strategies/output-guard';
 import { createCacheWriter } from './cache-writer';
@@ -65,6 +66,10 @@ export class DialoguePlugin {
       writer: createCacheWriter(),
       guard: options.guard ?? defaultGuard(),
       validator: options.validator,
+      inputGuard: {
+        injection: options.inputGuard?.injection ?? 'flag',
+        heuristics: options.inputGuard?.heuristics ?? builtInInjectionHeuristics,
+      },
       retry: { ...numbers.retry, random: options.retry?.random ?? Math.random },
       timeouts: numbers.timeouts,
       limits: numbers.limits,

@@ -23,6 +23,8 @@ export interface Job {
   readonly raw: RawRequest;
   readonly metrics: MetricsRecorder;
   request?: DialogueRequest;
+  /** Prompt-injection heuristics the prompt matched (when flagging). */
+  injection?: readonly string[];
   route?: Route;
   cacheKey?: string;
   /** Expert answers by plan position; undefined where the expert failed. */

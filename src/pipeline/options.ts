@@ -3,6 +3,7 @@ import type { SchedulerLike } from 'rxjs';
 import type { Clock } from '../operators/timed';
 import type { Expert, FusionStrategy, OutputGuard, ResponseCache, Router, Validator } from '../ports';
 import type { FusionName } from '../strategies/fusion-registry';
+import type { InjectionHeuristic } from '../strategies/injection-heuristics';
 import type { SystemErrorContext } from './deps';
 
 /** Options of {@link DialoguePlugin}; everything but `experts` has a default. */
@@ -29,6 +30,11 @@ export interface DialoguePluginOptions {
   readonly breaker?: { readonly failureThreshold?: number; readonly cooldownMs?: number };
   /** Default: the built-in redaction rules. */
   readonly guard?: OutputGuard;
+  /**
+   * Prompt-injection heuristics: 'flag' (default) lists matches in the plan event's
+   * `metadata.injection`; 'block' refuses such prompts with a validation error; 'off'.
+   */
+  readonly inputGuard?: { readonly injection?: 'flag' | 'block' | 'off'; readonly heuristics?: readonly InjectionHeuristic[] };
   /** Extra request checks, run after the built-in ones. */
   readonly validator?: Validator;
   /** Alerting hook for every system error (never called for the caller's own mistakes). */
@@ -102,6 +108,10 @@ export const resolveNumbers = (options: DialoguePluginOptions): ResolvedNumbers 
   }
   if (raw.cache !== undefined && raw.cache !== false && !(isObject(raw.cache) && typeof raw.cache.get === 'function' && typeof raw.cache.set === 'function')) {
     problems.push('cache must be a ResponseCache (get, set, close) or false');
+  }
+  const inputGuard = group(problems, raw, 'inputGuard');
+  if (inputGuard?.injection !== undefined && !['flag', 'block', 'off'].includes(inputGuard.injection as string)) {
+    problems.push("inputGuard.injection must be 'flag', 'block' or 'off'");
   }
   if (retry?.random !== undefined && typeof retry.random !== 'function') problems.push('retry.random must be a function');
   const resolved: ResolvedNumbers = {
