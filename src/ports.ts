@@ -41,7 +41,13 @@ export interface ResponseCache {
 export interface ExpertAnswer { readonly expertId: string; readonly text: string; readonly ms: number; readonly tokens: number }
 
 /** What a fusion strategy may use besides the answers. */
-export interface FusionContext { readonly prompt: string; readonly plan: ExecutionPlan; readonly scheduler: SchedulerLike }
+export interface FusionContext {
+  readonly prompt: string;
+  readonly plan: ExecutionPlan;
+  readonly scheduler: SchedulerLike;
+  /** The request being fused (the first one, under single flight). */
+  readonly requestId?: string;
+}
 
 /** Turns several expert answers into one. */
 export interface FusionStrategy {
@@ -109,6 +115,8 @@ export interface RouteDecision {
 
 /** What a router sees: the prompt and the system state. */
 export interface RouteInput {
+  /** The request being planned. */
+  readonly requestId?: string;
   readonly prompt: string;
   readonly scope?: string;
   readonly experts: readonly ExpertStatus[];

@@ -42,7 +42,7 @@ export const fuse = (deps: FuseDeps): OperatorFunction<StageEvent, StageEvent> =
     const streams = strategy.mode !== 'select';
     const degraded = job.expertErrors.length > 0;
     let text = '';
-    const fused$ = defer(() => strategy.fuse(answers, { prompt: job.request?.prompt ?? '', plan: route.plan, scheduler: deps.scheduler })).pipe(
+    const fused$ = defer(() => strategy.fuse(answers, { prompt: job.request?.prompt ?? '', plan: route.plan, scheduler: deps.scheduler, requestId: job.requestId })).pipe(
       map((chunk): TokenEvent => {
         text += chunk;
         return { type: 'token', requestId: job.requestId, source: 'fusion', text: chunk };

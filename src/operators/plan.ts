@@ -21,6 +21,7 @@ export type PlanDeps = Pick<PipelineDeps, 'clock' | 'router' | 'experts' | 'brea
 };
 
 const routeInput = (job: Job, deps: PlanDeps): RouteInput => ({
+  requestId: job.requestId,
   prompt: job.request?.prompt ?? '',
   scope: job.request?.scope,
   experts: [...deps.experts.values()].map(({ expert }) => ({
