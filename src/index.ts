@@ -29,3 +29,8 @@ export { intentRouter, type IntentRouterOptions, type IntentRoute, type Fallback
 export { modelRouter, type ModelRouterOptions } from './strategies/model-router';
 export { aggregator, DEFAULT_AGGREGATOR_TEMPLATE, type AggregatorOptions } from './strategies/fusion-aggregator';
 export type { BreakerState } from './strategies/circuit-breaker';
+export { writeSSE } from './sinks/write-sse';
+export { toSSEResponse } from './sinks/to-sse-response';
+export { fromSSE } from './sinks/from-sse';
+export { SSEResponseError } from './sinks/sse-response-error';
+export { formatSSEEvent, type SSEOptions } from './sinks/sse-format';
