@@ -82,7 +82,7 @@ describe('single flight', () => {
     });
   });
 
-  it('never shares between scopes', () => {
+  it('never shares a cache entry or an execution between scopes', () => {
     newScheduler().run(({ flush }) => {
       const team = experts();
       const plugin = new DialoguePlugin({ experts: team });
@@ -94,6 +94,11 @@ describe('single flight', () => {
       flush();
       expect(terminalOf(later.events)).toEqual(expect.objectContaining({ fromCache: true }));
       expect(terminalOf(other.events)).toEqual(expect.objectContaining({ fromCache: false }));
+      const stranger = record(plugin.process('same question', { scope: 'tenant-c' }));
+      const unscoped = record(plugin.process('same question'));
+      flush();
+      expect(terminalOf(stranger.events)).toEqual(expect.objectContaining({ type: 'complete', fromCache: false }));
+      expect(terminalOf(unscoped.events)).toEqual(expect.objectContaining({ type: 'complete', fromCache: false }));
     });
   });
 
