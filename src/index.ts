@@ -34,3 +34,4 @@ export { toSSEResponse } from './sinks/to-sse-response';
 export { fromSSE } from './sinks/from-sse';
 export { SSEResponseError } from './sinks/sse-response-error';
 export { formatSSEEvent, type SSEOptions } from './sinks/sse-format';
+export { openAICompatibleExpert, type OpenAICompatibleExpertOptions, type FetchLike } from './sources/openai-compatible-expert';

@@ -38,6 +38,8 @@ export interface FakeOpenAIServer {
   /** `http://127.0.0.1:<port>/v1` */
   readonly baseURL: string;
   readonly requests: readonly ReceivedRequest[];
+  /** Resolves with the `n`-th request (0-based) once the server has read its whole body. */
+  request(n: number): Promise<ReceivedRequest>;
   /** Destroys every open connection and stops listening. */
   close(): Promise<void>;
 }
@@ -61,13 +63,17 @@ export const DONE = 'data: [DONE]\n\n';
 /** Starts a server answering the n-th request with `replies[n]` (a 500 when the script ran out). */
 export async function fakeOpenAIServer(replies: readonly ScriptedReply[]): Promise<FakeOpenAIServer> {
   const requests: ReceivedRequest[] = [];
+  let started = 0;
+  let waiters: Array<{ n: number; resolve: (request: ReceivedRequest) => void }> = [];
   const server = http.createServer((req, res) => {
-    const reply = replies[requests.length] ?? { status: 500, writes: ['{"error":"no scripted reply"}'] };
+    const reply = replies[started++] ?? { status: 500, writes: ['{"error":"no scripted reply"}'] };
     const closed = new Promise<{ aborted: boolean }>((resolve) => res.once('close', () => resolve({ aborted: !res.writableFinished })));
     const parts: Buffer[] = [];
     req.on('data', (part: Buffer) => parts.push(part));
     req.once('end', () => {
       requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(parts).toString('utf8'), closed });
+      waiters.filter((w) => w.n < requests.length).forEach((w) => w.resolve(requests[w.n]));
+      waiters = waiters.filter((w) => w.n >= requests.length);
       void answer(reply, res);
     });
   });
@@ -76,6 +82,7 @@ export async function fakeOpenAIServer(replies: readonly ScriptedReply[]): Promi
   return {
     baseURL: `http://127.0.0.1:${port}/v1`,
     requests,
+    request: (n) => (n < requests.length ? Promise.resolve(requests[n]) : new Promise((resolve) => waiters.push({ n, resolve }))),
     close: () => new Promise<void>((resolve, reject) => {
       server.closeAllConnections();
       server.close((error) => (error ? reject(error) : resolve()));

@@ -1,0 +1,84 @@
+/**
+ * Reads one server-sent event of an OpenAI-compatible chat completion stream: a token, the end
+ * of the answer, nothing worth emitting, or a failure. Pure: no I/O, no RxJS.
+ *
+ *     data: {"choices":[{"index":0,"delta":{"content":"Hel"},"finish_reason":null}]}  -> text 'Hel'
+ *     data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}              -> end
+ *     data: [DONE]                                                                    -> end
+ *     data: {"error":{"type":"server_error","message":"..."}}                         -> ExpertError, retriable
+ *     data: {"choi                                                                    -> ExpertError 'protocol'
+ */
+import { ExpertError } from '../../errors';
+
+/** What one event means for the answer: `text` ('' when none) and whether the answer ended with it. */
+export type StreamStep =
+  | { readonly _tag: 'data'; readonly text: string; readonly end: boolean }
+  | { readonly _tag: 'failure'; readonly error: ExpertError; readonly malformed: boolean };
+
+const NOTHING: StreamStep = { _tag: 'data', text: '', end: false };
+const DONE: StreamStep = { _tag: 'data', text: '', end: true };
+
+/** Error codes and types (of any server seen so far) that say another attempt may succeed. */
+const RETRIABLE_KIND = /overload|rate.?limit|too.?many.?requests|server.?error|internal|unavailable|capacity|timeout/i;
+/** A code or type is quoted in the message only when it looks like an identifier, never free text. */
+const IDENTIFIER = /^[A-Za-z0-9_.-]{1,64}$/;
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Interprets one event's `data` (and its `event` name, for servers that send `event: error`).
+ * Only `choices[0]` (index 0) counts; its `delta.content` is the text, a non-null
+ * `finish_reason` ends the answer. Blank data is ignored. `malformed` marks data that is not
+ * a JSON object, which the caller may forgive at the very end of a truncated body.
+ */
+export function readStreamEvent(expertId: string, data: string, event?: string): StreamStep {
+  const text = data.trim();
+  if (text === '') return NOTHING;
+  if (text === '[DONE]') return DONE;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return malformed(expertId, 'Malformed JSON in the event stream');
+  }
+  if (!isObject(value)) return malformed(expertId, 'Unexpected data in the event stream (not a JSON object)');
+  if (value.error !== undefined && value.error !== null) return { _tag: 'failure', error: streamError(expertId, value.error), malformed: false };
+  if (event === 'error') return { _tag: 'failure', error: streamError(expertId, value), malformed: false };
+  const choice = firstChoice(value.choices);
+  if (choice === undefined) return NOTHING; // e.g. a usage-only chunk
+  const content = isObject(choice.delta) ? choice.delta.content : undefined;
+  const reason = choice.finish_reason;
+  return {
+    _tag: 'data',
+    text: typeof content === 'string' ? content : '',
+    end: reason !== null && reason !== undefined && reason !== '',
+  };
+}
+
+/** The choice with index 0 (or none): with `n > 1` the other choices' chunks are interleaved. */
+function firstChoice(choices: unknown): Json | undefined {
+  if (!Array.isArray(choices)) return undefined;
+  for (const choice of choices) {
+    if (isObject(choice) && (choice.index === undefined || choice.index === 0)) return choice;
+  }
+  return undefined;
+}
+
+const malformed = (expertId: string, message: string): StreamStep =>
+  ({ _tag: 'failure', error: new ExpertError(expertId, message, { failure: 'protocol' }), malformed: true });
+
+/**
+ * An `error` object sent inside a 200 stream (`{"error":{"type":"server_error","code":500}}`).
+ * Retriable when a numeric code is 408, 429 or 5xx, or a code or type names an overload, a rate
+ * limit or a server error. The provider's message is left out: it may echo the prompt or a key.
+ */
+export function streamError(expertId: string, error: unknown): ExpertError {
+  const details = isObject(error) ? error : {};
+  const kinds = [details.code, details.type, details.status].filter((v): v is string => typeof v === 'string');
+  const numbers = [details.code, details.status].map(Number).filter((n) => Number.isInteger(n) && n >= 400 && n <= 599);
+  const retriable = numbers.some((n) => n === 408 || n === 429 || n >= 500) || kinds.some((kind) => RETRIABLE_KIND.test(kind));
+  const label = [...kinds.filter((kind) => IDENTIFIER.test(kind)), ...numbers.map(String)][0];
+  const message = label === undefined ? 'The server reported an error in the stream' : `The server reported an error in the stream (${label})`;
+  return new ExpertError(expertId, message, { failure: 'http', retriable });
+}
