@@ -1,4 +1,6 @@
 import { DEFAULT_CACHE_FILE, FUSIONS, parseCliArgs, usage } from '../../src/cli/args';
+import { DEFAULT_OPENAI_BASE_URL, DEFAULT_OPENAI_MODEL } from '../../src/cli/env-expert';
+import { DEFAULT_CONFIG_FILE } from '../../src/cli/setup';
 
 const options = (argv: string[]) => {
   const parsed = parseCliArgs(argv);
@@ -13,9 +15,9 @@ const usageError = (argv: string[]): string => {
 };
 
 describe('parseCliArgs', () => {
-  it('uses the defaults for a bare prompt', () => {
+  it('leaves fusion, cache file and config undefined for a bare prompt (the set-up or the defaults decide)', () => {
     expect(options(['What is a monad?'])).toEqual({
-      prompt: 'What is a monad?', fusion: 'best', scope: undefined, cacheFile: DEFAULT_CACHE_FILE, json: false, color: true,
+      prompt: 'What is a monad?', fusion: undefined, scope: undefined, cacheFile: undefined, config: undefined, json: false, color: true,
     });
   });
 
@@ -29,8 +31,8 @@ describe('parseCliArgs', () => {
   });
 
   it('reads every option', () => {
-    expect(options(['--fusion', 'sections', '--scope', 'team-a', '--cache-file', '/tmp/x.sqlite', '--json', '--no-color', 'q'])).toEqual({
-      prompt: 'q', fusion: 'sections', scope: 'team-a', cacheFile: '/tmp/x.sqlite', json: true, color: false,
+    expect(options(['--fusion', 'sections', '--scope', 'team-a', '--cache-file', '/tmp/x.sqlite', '--config', 'my.json', '--json', '--no-color', 'q'])).toEqual({
+      prompt: 'q', fusion: 'sections', scope: 'team-a', cacheFile: '/tmp/x.sqlite', config: 'my.json', json: true, color: false,
     });
     expect(options(['--fusion=first', 'q']).fusion).toBe('first');
     expect(options(['--no-cache', 'q']).cacheFile).toBe(false);
@@ -70,16 +72,28 @@ describe('parseCliArgs', () => {
     expect(usageError(['--cache-file=', 'q'])).toBe('--cache-file needs a path');
     expect(usageError(['--scope', ' ', 'q'])).toBe('--scope must not be blank');
   });
+
+  it('rejects an empty --config path', () => {
+    expect(usageError(['--config=', 'q'])).toBe('--config needs a path');
+  });
 });
 
 describe('usage', () => {
   it('documents every option', () => {
     const text = usage();
-    for (const option of ['--fusion best|first|sections', '--scope S', '--cache-file PATH', '--no-cache', '--json', '--no-color', 'NO_COLOR', '-h, --help']) {
+    for (const option of ['--config PATH', '--fusion best|first|sections', '--scope S', '--cache-file PATH', '--no-cache', '--json', '--no-color', '-h, --help']) {
       expect(text).toContain(option);
     }
     expect(text).toContain(`./${DEFAULT_CACHE_FILE}`);
+    expect(text).toContain(`./${DEFAULT_CONFIG_FILE}`);
     expect(text).toContain('130 cancelled');
+  });
+
+  it('documents the environment variables and their defaults', () => {
+    const text = usage();
+    for (const name of ['OPENAI_BASE_URL', 'OPENAI_API_KEY', 'OPENAI_MODEL', 'NO_COLOR', 'apiKeyEnv', DEFAULT_OPENAI_BASE_URL, DEFAULT_OPENAI_MODEL]) {
+      expect(text).toContain(name);
+    }
   });
 
   it('keeps every line within 100 columns', () => {

@@ -17,10 +17,16 @@ export const DEFAULT_CACHE_FILE = 'dialogue-cache.sqlite';
 export interface CliOptions {
   /** The prompt arguments joined by spaces; undefined when none were given (it may then come from stdin). */
   readonly prompt: string | undefined;
-  readonly fusion: FusionChoice;
+  /** `--fusion`; undefined when not given (the config file's, else 'best'). */
+  readonly fusion: FusionChoice | undefined;
   readonly scope: string | undefined;
-  /** Path of the SQLite cache file, or false for `--no-cache`. */
-  readonly cacheFile: string | false;
+  /**
+   * `--cache-file PATH`, or false for `--no-cache`; undefined when neither was given (the config
+   * file's cache, else {@link DEFAULT_CACHE_FILE}).
+   */
+  readonly cacheFile: string | false | undefined;
+  /** `--config PATH`; undefined: `./dialogue.config.json` when it exists. */
+  readonly config: string | undefined;
   readonly json: boolean;
   /** False when `--no-color` was given (NO_COLOR and the terminal are checked elsewhere). */
   readonly color: boolean;
@@ -33,6 +39,7 @@ export type ParsedArgs =
   | { readonly kind: 'usage-error'; readonly message: string };
 
 const OPTIONS = {
+  config: { type: 'string' },
   fusion: { type: 'string' },
   scope: { type: 'string' },
   'cache-file': { type: 'string' },
@@ -66,14 +73,15 @@ export const parseCliArgs = (argv: readonly string[]): ParsedArgs => {
   }
   const { values, positionals } = parsed;
   if (values.help === true) return { kind: 'help' };
-  const fusion = values.fusion ?? 'best';
-  if (!isFusion(fusion)) {
+  const fusion = values.fusion;
+  if (fusion !== undefined && !isFusion(fusion)) {
     return { kind: 'usage-error', message: `Invalid --fusion '${fusion}': use one of ${FUSIONS.join(', ')}` };
   }
   if (values['no-cache'] === true && values['cache-file'] !== undefined) {
     return { kind: 'usage-error', message: 'Use either --cache-file or --no-cache, not both' };
   }
   if (values['cache-file'] === '') return { kind: 'usage-error', message: '--cache-file needs a path' };
+  if (values.config === '') return { kind: 'usage-error', message: '--config needs a path' };
   if (values.scope !== undefined && values.scope.trim() === '') return { kind: 'usage-error', message: '--scope must not be blank' };
   const prompt = positionals.length === 0 ? undefined : positionals.join(' ');
   return {
@@ -82,7 +90,8 @@ export const parseCliArgs = (argv: readonly string[]): ParsedArgs => {
       prompt,
       fusion,
       scope: values.scope,
-      cacheFile: values['no-cache'] === true ? false : values['cache-file'] ?? DEFAULT_CACHE_FILE,
+      cacheFile: values['no-cache'] === true ? false : values['cache-file'],
+      config: values.config,
       json: values.json === true,
       color: values['no-color'] !== true,
     },
@@ -92,27 +101,47 @@ export const parseCliArgs = (argv: readonly string[]): ParsedArgs => {
 /** The message for a run without a prompt (none as argument, none on stdin). */
 export const MISSING_PROMPT = 'Missing prompt: give it as an argument, or pipe it on stdin';
 
-/** The `--help` text; every option is documented here. */
+/** The `--help` text; every option and environment variable is documented here. */
 export const usage = (program = 'npm start --'): string => `Usage: ${program} [options] "your prompt"
        echo "your prompt" | ${program} [options]
 
-Asks three simulated experts of different speeds (swift, steady, deep) the prompt,
-streams their answers live, one lane per expert, then prints the fused answer and
-a stage-timing table. Answers are cached in SQLite: asking again is instant.
+Asks several LLM experts the prompt at once, streams their answers live, one lane per
+expert, then prints the fused answer and a stage-timing table. Answers are cached in
+SQLite: asking again is instant.
+
+Where the experts come from, first match wins:
+  1. a config file: --config PATH, or ./dialogue.config.json when it exists;
+  2. the environment: OPENAI_BASE_URL and/or OPENAI_API_KEY set gives one
+     OpenAI-compatible expert (OpenAI, Ollama, vLLM, llama.cpp, LM Studio, Groq, ...);
+  3. otherwise three built-in simulated experts of different speeds (swift, steady, deep).
 
 Options:
-  --fusion best|first|sections  How to turn the answers into one (default: best).
-                                best: the answer that agrees most with the others;
-                                first: the first expert to finish; sections: all of them.
+  --config PATH                 JSON config file: experts, router, fusion, cache, retry,
+                                timeouts, limits (see "Providers" in the README). Relative
+                                to the folder you run the command from (default:
+                                ./dialogue.config.json, only if it exists). API keys stay in
+                                environment variables, named by each expert's "apiKeyEnv".
+  --fusion best|first|sections  How to turn the answers into one (default: the config
+                                file's, else best). best: the answer that agrees most with
+                                the others; first: the first expert to finish; sections: all.
   --scope S                     Cache scope (tenant or user): answers cached under one
                                 scope are never served to another.
   --cache-file PATH             SQLite cache file, relative to the folder you run the
-                                command from (default: ./${DEFAULT_CACHE_FILE}).
+                                command from (default: the config file's cache, else
+                                ./${DEFAULT_CACHE_FILE}).
   --no-cache                    Do not read or write any cache.
   --json                        Print every pipeline event as one JSON line (NDJSON)
                                 instead of lanes and tables.
   --no-color                    No colors (the NO_COLOR environment variable does the same).
   -h, --help                    Show this help.
 
-Exit codes: 0 answered, 1 system error, 2 invalid request or usage, 130 cancelled (Ctrl-C).
+Environment (used only without a config file):
+  OPENAI_BASE_URL               API root of an OpenAI-compatible server
+                                (default: https://api.openai.com/v1).
+  OPENAI_API_KEY                Its API key (omit it for local servers such as Ollama).
+  OPENAI_MODEL                  The model to ask (default: gpt-4o-mini).
+  NO_COLOR                      Non-empty: no colors.
+
+Exit codes: 0 answered, 1 system error, 2 invalid request, usage or config file,
+130 cancelled (Ctrl-C).
 `;

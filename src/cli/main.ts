@@ -1,13 +1,16 @@
 /**
  * The `dialogue` command (`npm start -- "your prompt"`): wiring only. Parses the arguments,
- * reads the prompt from stdin when none is given, turns Ctrl-C into cancellation (a second
+ * resolves the set-up (config file, environment or simulated experts; a bad config file is
+ * reported with every problem, exit 2), reads the prompt from stdin when none is given, turns Ctrl-C into cancellation (a second
  * Ctrl-C exits at once), runs the request, and sets the exit code.
  */
 import { SHOW_CURSOR } from './ansi';
 import { MISSING_PROMPT, parseCliArgs, usage } from './args';
+import { readConfigFile } from './config/read-config-file';
 import { EXIT } from './exit-codes';
 import { readText } from './read-stdin';
 import { run } from './run';
+import { renderSetupFailure, resolveSetup } from './setup';
 
 /** Exit code when the reader of stdout went away (`| head`): as if killed by SIGPIPE. */
 const OUTPUT_CLOSED = 141;
@@ -24,6 +27,14 @@ const main = async (): Promise<number> => {
     return EXIT.ok;
   }
   if (parsed.kind === 'usage-error') return usageError(parsed.message);
+
+  // Under `npm start` the working folder is the package's; INIT_CWD is where the user typed the command.
+  const cwd = process.env.INIT_CWD ?? process.cwd();
+  const setup = resolveSetup({ args: parsed.options, env: process.env, cwd, readFile: readConfigFile });
+  if (setup._tag === 'Left') {
+    process.stderr.write(renderSetupFailure(setup.left));
+    return EXIT.usage;
+  }
 
   const controller = new AbortController();
   let interrupts = 0;
@@ -48,6 +59,7 @@ const main = async (): Promise<number> => {
     return EXIT.cancelled;
   }
   if (prompt === undefined || prompt.trim() === '') return usageError(MISSING_PROMPT);
+  if (setup.right.notice !== undefined) process.stderr.write(`${setup.right.notice}\n`);
 
   const code = await run({ ...parsed.options, prompt }, {
     io: {
@@ -58,8 +70,8 @@ const main = async (): Promise<number> => {
       env: process.env,
     },
     signal: controller.signal,
-    // Under `npm start` the working folder is the package's; INIT_CWD is where the user typed the command.
-    cwd: process.env.INIT_CWD ?? process.cwd(),
+    cwd,
+    setup: setup.right,
   });
   return outputClosed ? OUTPUT_CLOSED : code;
 };

@@ -1,19 +1,21 @@
 /**
- * One CLI run: builds the plugin (built-in experts, SQLite cache), subscribes to the request,
+ * One CLI run: builds the plugin (the set-up's experts and options, the flags on top, the
+ * cache they choose), subscribes to the request,
  * drives the view, prints the answer and the timing table, closes the plugin, and returns the
  * exit code. Everything outside (streams, terminal, cancellation, clock) is injected.
  */
-import { resolve } from 'node:path';
 import { asyncScheduler, auditTime, connect, EMPTY, ignoreElements, lastValueFrom, merge, takeWhile, tap, type Observable, type SchedulerLike } from 'rxjs';
 import { isTerminal, type PipelineEvent, type TerminalEvent } from '../events';
 import type { PipelineMetrics } from '../pipeline/metrics';
 import { DialoguePlugin } from '../pipeline/dialogue-plugin';
 import type { Expert, ResponseCache } from '../ports';
+import { memoryCache } from '../sources/memory-cache';
 import { sqliteCache } from '../sources/sqlite-cache';
 import { createPaint, stripControls, wantsColor, type Paint } from './ansi';
 import type { CliOptions } from './args';
 import { EXIT, type ExitCode } from './exit-codes';
 import { builtInExperts } from './experts';
+import { chooseCache, chooseFusion, type PluginParts } from './plugin-parts';
 import { renderAnswer, renderSummary } from './render-summary';
 import { jsonView, lanesView, plainView, type TextSink, type View } from './views';
 
@@ -29,8 +31,8 @@ export interface CliIO {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-/** The parsed options, with the prompt resolved (argument or stdin). */
-export type RunRequest = Omit<CliOptions, 'prompt'> & { readonly prompt: string };
+/** The parsed options, with the prompt resolved (argument or stdin); `--config` is read before, by `resolveSetup`. */
+export type RunRequest = Omit<CliOptions, 'prompt' | 'config'> & { readonly prompt: string };
 
 /** What a run depends on; everything but `io` has a default. */
 export interface RunEnv {
@@ -39,7 +41,9 @@ export interface RunEnv {
   readonly signal?: AbortSignal;
   /** Folder a relative cache file is resolved against. Default: `process.cwd()`. */
   readonly cwd?: string;
-  /** Default: {@link builtInExperts}. */
+  /** The experts and plugin options from `resolveSetup` (config file or environment). Default: the built-in experts. */
+  readonly setup?: PluginParts;
+  /** Replaces the set-up's experts (tests). Default: the set-up's, else {@link builtInExperts}. */
   readonly experts?: readonly Expert[];
   /** Milliseconds, for the elapsed time shown with the answer. Default: `performance.now()`. */
   readonly now?: () => number;
@@ -54,17 +58,34 @@ const chooseView = (request: RunRequest, io: CliIO, paint: Paint): View => {
   return io.isTTY ? lanesView(io.stdout, io.columns, paint) : plainView(io.stdout, paint);
 };
 
-/** The SQLite cache of the request, telling stderr once if it cannot be used (the run goes on without it). */
+/** The cache the flags and the set-up choose; a SQLite file that cannot be used is reported once on stderr (the run goes on without it). */
 const openCache = (request: RunRequest, env: RunEnv): ResponseCache | false => {
-  if (request.cacheFile === false) return false;
+  const choice = chooseCache(request, env.setup, env.cwd ?? process.cwd());
+  if (choice === false) return false;
+  if (choice.type === 'memory') return memoryCache();
   let warned = false;
-  return sqliteCache(resolve(env.cwd ?? process.cwd(), request.cacheFile), {
+  return sqliteCache(choice.path, {
     onError: (error) => {
       if (warned) return;
       warned = true;
       const message = error instanceof Error ? error.message : String(error);
-      env.io.stderr.write(`Warning: cache ${request.cacheFile} not usable, continuing without it (${stripControls(message)})\n`);
+      env.io.stderr.write(`Warning: cache ${stripControls(choice.path)} not usable, continuing without it (${stripControls(message)})\n`);
     },
+  });
+};
+
+/** The plugin of a run: the set-up's options, the flags' fusion and cache on top. */
+const createPlugin = (request: RunRequest, env: RunEnv): DialoguePlugin => {
+  const { setup } = env;
+  return new DialoguePlugin({
+    experts: env.experts ?? setup?.experts ?? builtInExperts(),
+    router: setup?.router,
+    fusion: chooseFusion(request, setup),
+    cache: openCache(request, env),
+    retry: setup?.retry,
+    timeouts: setup?.timeouts,
+    limits: setup?.limits,
+    breaker: setup?.breaker,
   });
 };
 
@@ -134,7 +155,7 @@ export const run = async (request: RunRequest, env: RunEnv): Promise<ExitCode> =
   let view: View | undefined;
   let code: ExitCode;
   try {
-    plugin = new DialoguePlugin({ experts: env.experts ?? builtInExperts(), fusion: request.fusion, cache: openCache(request, env) });
+    plugin = createPlugin(request, env);
     view = chooseView(request, io, paint);
     let metrics: PipelineMetrics | undefined;
     const last = await follow(plugin.process(request.prompt, { signal: env.signal, scope: request.scope }), view, env, (event) => {
