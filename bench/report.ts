@@ -1,0 +1,281 @@
+/** Renders the bench results as the generated part of BENCHMARKS.md. */
+import type { Hotspots } from './profile';
+import type { CancelCaseResult, CaseResult, RequestCaseResult } from './result';
+
+/** Where and when the numbers were taken. */
+export interface Environment {
+  readonly cpu: string; readonly cores: number; readonly memoryGiB: number; readonly os: string;
+  readonly node: string; readonly rxjs: string; readonly typescript: string; readonly tsx: string;
+  readonly date: string; readonly mode: string;
+  /** 1-minute load average before and after the run: other work on the machine skews the numbers. */
+  readonly load: readonly [number, number];
+  /** CPU used by everything but the bench during the run, in cores (0.5 = half of one core). */
+  readonly otherCpuShare: number;
+  /** How the TS ran: through tsx, or compiled by tsc. */
+  readonly runtime: string;
+}
+
+/** Targets (DESIGN section 8 and the bench brief). */
+export const TARGETS = { requestRatio: 3, perTokenNs: 1000, cancelMedianUs: 50 } as const;
+
+/** One target's verdict, for the summary. */
+export interface Verdict { readonly target: string; readonly measured: string; readonly pass: boolean }
+
+const us = (ns: number): string => (ns / 1000).toFixed(ns < 10_000 ? 2 : ns < 100_000 ? 1 : 0);
+const ms = (ns: number): string => (ns / 1e6).toFixed(2);
+const pct = (share: number): string => `${(share * 100).toFixed(1)}%`;
+const mark = (pass: boolean): string => (pass ? 'pass' : '**MISS**');
+/** A markdown table cell: pipes escaped, long names (the redactor's combined regexes) cut. */
+const cell = (text: string, max = 80): string => (text.length > max ? `${text.slice(0, max - 3)}...` : text).replace(/\|/g, '\\|');
+
+const requestResult = (results: ReadonlyMap<string, CaseResult>, name: string, impl: string): RequestCaseResult | undefined => {
+  const result = results.get(`${name}/${impl}`);
+  return result?.kind === 'requests' ? result : undefined;
+};
+
+const cancelResult = (results: ReadonlyMap<string, CaseResult>, name: string, impl: string): CancelCaseResult | undefined => {
+  const result = results.get(`${name}/${impl}`);
+  return result?.kind === 'cancel' ? result : undefined;
+};
+
+/** Every run of each case/impl when the bench ran more than once (`--repeat`). */
+type Runs = ReadonlyMap<string, readonly CaseResult[]>;
+
+const requestRuns = (runs: Runs, name: string, impl: string): RequestCaseResult[] =>
+  (runs.get(`${name}/${impl}`) ?? []).filter((r): r is RequestCaseResult & CaseResult => r.kind === 'requests');
+
+/** ` (lo-hi over n runs)` of `figure` per repetition (pipeline run i against baseline run i), or '' for a single run. */
+const spread = (runs: Runs, name: string, baseName: string, figure: (pipe: RequestCaseResult, base: RequestCaseResult) => number, digits: number, unit: string): string => {
+  const pipes = requestRuns(runs, name, 'pipeline');
+  const bases = requestRuns(runs, baseName, 'baseline');
+  const n = Math.min(pipes.length, bases.length);
+  if (n < 2) return '';
+  const values = Array.from({ length: n }, (_, i) => figure(pipes[i]!, bases[i]!));
+  return ` (${Math.min(...values).toFixed(digits)}-${Math.max(...values).toFixed(digits)}${unit} over ${n} runs)`;
+};
+
+/** Case (a) rows: [case name, baseline case name, label]. */
+export const FAN_OUT_ROWS: readonly (readonly [string, string, string])[] = [
+  ['a-seq', 'a-seq', 'sync (simulatedExpert, 0 ms) | 1 (sequential) | distinct prompts, default memoryCache'],
+  ['a-seq-nocache', 'a-seq', 'sync (simulatedExpert, 0 ms) | 1 (sequential) | `cache: false`'],
+  ['a-64', 'a-64', 'sync (simulatedExpert, 0 ms) | 64 | distinct prompts, default memoryCache'],
+  ['a-seq-microtask', 'a-seq-microtask', 'one token per microtask | 1 (sequential) | distinct prompts, default memoryCache'],
+  ['a-64-microtask', 'a-64-microtask', 'one token per microtask | 64 | distinct prompts, default memoryCache'],
+];
+
+const fanOutSection = (results: ReadonlyMap<string, CaseResult>, runs: Runs, verdicts: Verdict[]): string[] => {
+  const lines = [
+    '## (a) 3 experts x 100 zero-delay tokens, fuse `best`, default guard',
+    '',
+    'Time per request in microseconds. `mean` = wall time / requests (at 64 in flight: the inverse of throughput);',
+    '`p50`/`p99` = each request\'s own latency from start to terminal event (at 64 in flight it includes waiting',
+    'behind the other 63). Ratio = pipeline mean / baseline mean. Every request has its own prompt, so the',
+    'default cache never hits (each request still computes its key, looks up, misses and writes).',
+    '',
+    '| tokens arrive | in flight | cache | pipeline mean | p50 | p99 | baseline mean | p50 | p99 | ratio | requests (pipe / base) | target <= 3x |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  ];
+  for (const [name, baseName, label] of FAN_OUT_ROWS) {
+    const pipe = requestResult(results, name, 'pipeline');
+    const base = requestResult(results, baseName, 'baseline');
+    if (pipe === undefined || base === undefined) continue;
+    const ratio = pipe.load.perRequestNs / base.load.perRequestNs;
+    const pass = ratio <= TARGETS.requestRatio;
+    const range = spread(runs, name, baseName, (p, b) => p.load.perRequestNs / b.load.perRequestNs, 2, 'x');
+    verdicts.push({ target: `(a) ${label.split(' | ').join(', ')}: pipeline within 3x of baseline per request`, measured: `${ratio.toFixed(2)}x${range}`, pass });
+    lines.push(`| ${label} | ${us(pipe.load.perRequestNs)} | ${us(pipe.load.latencyNs.p50)} | ${us(pipe.load.latencyNs.p99)} | ${us(base.load.perRequestNs)} | ${us(base.load.latencyNs.p50)} | ${us(base.load.latencyNs.p99)} | ${ratio.toFixed(2)}x${range} | ${pipe.load.requests} / ${base.load.requests} | ${mark(pass)} |`);
+  }
+  const pipe = requestResult(results, 'a-seq-noguard', 'pipeline');
+  const base = requestResult(results, 'a-seq-noguard', 'baseline');
+  if (pipe !== undefined && base !== undefined) {
+    const ratio = pipe.load.perRequestNs / base.load.perRequestNs;
+    lines.push(`| _diagnostic: as row 1 with \`noGuard\` on both sides_ | | | ${us(pipe.load.perRequestNs)} | ${us(pipe.load.latencyNs.p50)} | ${us(pipe.load.latencyNs.p99)} | ${us(base.load.perRequestNs)} | ${us(base.load.latencyNs.p50)} | ${us(base.load.latencyNs.p99)} | ${ratio.toFixed(2)}x | ${pipe.load.requests} / ${base.load.requests} | (no target) |`,
+      '', `Without the redactor's work (diagnostic row) the pipeline's own cost per request is ${us(pipe.load.perRequestNs - base.load.perRequestNs)} us over the baseline's.`);
+  }
+  return lines;
+};
+
+const perTokenSection = (results: ReadonlyMap<string, CaseResult>, runs: Runs, verdicts: Verdict[]): string[] => {
+  const pipe = requestResult(results, 'b-per-token', 'pipeline');
+  const base = requestResult(results, 'b-per-token', 'baseline');
+  if (pipe === undefined || base === undefined) return [];
+  const tokens = pipe.workload.tokensPerExpert * pipe.workload.experts;
+  const cost = (pipe.load.perRequestNs - base.load.perRequestNs) / tokens;
+  const pass = cost < TARGETS.perTokenNs;
+  const range = spread(runs, 'b-per-token', 'b-per-token', (p, b) => (p.load.perRequestNs - b.load.perRequestNs) / tokens, 0, ' ns');
+  verdicts.push({ target: '(b) pipeline cost per token < 1 us', measured: `${cost.toFixed(0)} ns${range}`, pass });
+  const bare = { pipe: requestResult(results, 'b-per-token-noguard', 'pipeline'), base: requestResult(results, 'b-per-token-noguard', 'baseline') };
+  const both = bare.pipe !== undefined && bare.base !== undefined;
+  const row = (label: string, f: (r: RequestCaseResult) => string): string =>
+    `| ${label} | ${f(pipe)} | ${f(base)} |${both ? ` ${f(bare.pipe!)} | ${f(bare.base!)} |` : ''}`;
+  const lines = [
+    `## (b) 1 expert x ${tokens.toLocaleString('en-US')} zero-delay tokens, sequential`,
+    '',
+    `| | pipeline | baseline |${both ? ' pipeline, `noGuard` (diagnostic) | baseline, `noGuard` (diagnostic) |' : ''}`,
+    `| --- | ---: | ---: |${both ? ' ---: | ---: |' : ''}`,
+    row('time per request, mean (ms)', (r) => ms(r.load.perRequestNs)),
+    row('time per request, p50 / p99 (ms)', (r) => `${ms(r.load.latencyNs.p50)} / ${ms(r.load.latencyNs.p99)}`),
+    row('raw time per token (ns)', (r) => (r.load.perRequestNs / tokens).toFixed(0)),
+    row('requests measured', (r) => String(r.load.requests)),
+    '',
+    `**Pipeline cost per token** = (pipeline - baseline) / ${tokens} = **${cost.toFixed(0)} ns**${range} (target < 1000 ns: ${mark(pass)}).`,
+    'The per-request overhead is included, spread over the tokens. Same prompts scheme as (a): the default cache',
+    'misses, and stores each 60 kB answer (up to 1000 of them).',
+  ];
+  if (both) {
+    const bareCost = (bare.pipe!.load.perRequestNs - bare.base!.load.perRequestNs) / tokens;
+    lines.push('', `With \`noGuard\` on both sides (diagnostic) the pipeline costs ${bareCost.toFixed(0)} ns per token over the baseline.`);
+  }
+  return lines;
+};
+
+const cancelSection = (results: ReadonlyMap<string, CaseResult>, runs: Runs, verdicts: Verdict[]): string[] => {
+  const lines = [
+    '## (c) cancel to expert teardown',
+    '',
+    '3 experts x 100 tokens, one token every 1 ms from a real timer (`simulatedExpert({ firstTokenDelayMs: 1, tokenDelayMs: 1 })`',
+    'for the pipeline, `setInterval` for the baseline), 8 requests at a time. Microseconds from the `plugin.cancel(id)`',
+    '(baseline: `controller.abort()`) call to the moment the expert\'s teardown has run (probe: `finalize` on the expert\'s',
+    'stream; baseline: right after `clearInterval` in the abort listener). "between tokens": the cancel comes from a',
+    '`setTimeout` at a seeded random moment 2-40 ms in; "inside a token callback": the consumer cancels when the k-th',
+    'token event arrives (k seeded random, 3-152).',
+    '',
+    '| cancel lands | impl | cancels | to last expert teardown p50 | p99 | to first teardown p50 | to `cancelled` event p50 | p99 | target p50 < 50 us |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  ];
+  for (const [name, label] of [['c-between', 'between tokens'], ['c-inside', 'inside a token callback']] as const) {
+    for (const impl of ['pipeline', 'baseline'] as const) {
+      const r = cancelResult(results, name, impl);
+      if (r === undefined) continue;
+      const pass = r.toLastTeardownNs.p50 / 1000 < TARGETS.cancelMedianUs;
+      const medians = (runs.get(`${name}/${impl}`) ?? []).flatMap((run) => (run.kind === 'cancel' ? [run.toLastTeardownNs.p50] : []));
+      const range = medians.length < 2 ? '' : ` (${us(Math.min(...medians))}-${us(Math.max(...medians))} over ${medians.length} runs)`;
+      if (impl === 'pipeline') verdicts.push({ target: `(c) ${label}: median cancel-to-teardown < 50 us`, measured: `${us(r.toLastTeardownNs.p50)} us${range}`, pass });
+      lines.push(`| ${label} | ${impl} | ${r.samples} | ${us(r.toLastTeardownNs.p50)}${range} | ${us(r.toLastTeardownNs.p99)} | ${us(r.toFirstTeardownNs.p50)} | ${us(r.toCancelledEventNs.p50)} | ${us(r.toCancelledEventNs.p99)} | ${impl === 'pipeline' ? mark(pass) : '(reference)'} |`);
+    }
+  }
+  const counts = (['c-between', 'c-inside'] as const).map((name) => cancelResult(results, name, 'pipeline'))
+    .filter((r): r is CancelCaseResult => r !== undefined)
+    .map((r) => `${r.case}: ${r.teardowns} teardowns probed for ${r.samples} cancels x ${r.experts} experts, simulatedExpert stats.cancelled +${r.expertStatsCancelled ?? '?'}`);
+  if (counts.length > 0) lines.push('', `Teardown reached every expert (pipeline): ${counts.join('; ')}.`);
+  return lines;
+};
+
+const sameWorkSection = (results: ReadonlyMap<string, CaseResult>): string[] => {
+  const lines = [
+    '## Same work check',
+    '',
+    'One request per case, after warm-up, as the consumer saw it. Token events can differ in count only where the',
+    'redactor splits differently (it does not here); the streamed characters and the final text must match.',
+    '',
+    '| case | pipeline events / tokens / token chars | baseline events / tokens / token chars | final text identical |',
+    '| --- | --- | --- | --- |',
+  ];
+  for (const name of ['a-seq', 'a-seq-microtask', 'a-seq-noguard', 'b-per-token', 'b-per-token-noguard']) {
+    const pipe = requestResult(results, name, 'pipeline');
+    const base = requestResult(results, name, 'baseline');
+    if (pipe === undefined || base === undefined) continue;
+    const show = (r: RequestCaseResult): string => `${r.check.events} / ${r.check.tokens} / ${r.check.tokenChars}`;
+    lines.push(`| ${name} | ${show(pipe)} | ${show(base)} | ${pipe.check.text === base.check.text && pipe.check.tokenChars === base.check.tokenChars ? 'yes' : '**NO**'} |`);
+  }
+  lines.push('', 'The pipeline sends 3 more events per request than the baseline: `plan`, `cache` and `metrics` (the baseline',
+    'sends `start`, the tokens, one `expert` per expert and `complete`).');
+  return lines;
+};
+
+/**
+ * A profiled run: its hotspots, and the time per request (or per token) of the same case and
+ * implementation in the timed, unprofiled run, which the shares are applied to.
+ */
+export interface ProfiledRun { readonly label: string; readonly file: string; readonly hotspots: Hotspots; readonly measuredNs: number; readonly unit: 'request' | 'token' }
+
+const perUnit = (run: ProfiledRun, share: number): string => {
+  const ns = run.measuredNs * share;
+  return run.unit === 'request' ? us(ns) : ns.toFixed(0);
+};
+
+const unitLabel = (run: ProfiledRun): string => (run.unit === 'request' ? 'us per request' : 'ns per token');
+
+const componentTable = (runs: readonly ProfiledRun[]): string[] => {
+  const names = [...new Set(runs.flatMap((run) => run.hotspots.components.map((c) => c.name)))];
+  const shareOf = (run: ProfiledRun, name: string): number => run.hotspots.components.find((c) => c.name === name)?.self ?? 0;
+  names.sort((a, b) => shareOf(runs[0]!, b) * runs[0]!.hotspots.busyMs - shareOf(runs[0]!, a) * runs[0]!.hotspots.busyMs);
+  const lines = [
+    `| component | ${runs.map((run) => `${run.label}: share | ${unitLabel(run)}`).join(' | ')} |`,
+    `| --- | ${runs.map(() => '---: | ---:').join(' | ')} |`,
+  ];
+  for (const name of names) {
+    lines.push(`| ${cell(name)} | ${runs.map((run) => `${pct(shareOf(run, name))} | ${perUnit(run, shareOf(run, name))}`).join(' | ')} |`);
+  }
+  lines.push(`| **total** (= the timed run's mean) | ${runs.map((run) => `100% | ${perUnit(run, 1)}`).join(' | ')} |`);
+  return lines;
+};
+
+const hotspotSection = (profiles: readonly ProfiledRun[]): string[] => {
+  if (profiles.length === 0) return [];
+  const lines = [
+    '## CPU profiles',
+    '',
+    'Sampled every 100 us through the inspector, from after module loading (warm-up included) to the end of the case,',
+    'in a separate run of the case (the timed runs above are not profiled; sampling adds some overhead). Shares are of',
+    'busy samples (idle and `(program)` excluded). The per-request (per-token) column applies each share to the mean',
+    'time per request (per token) of the timed run above: an attribution of the measured time, approximate.',
+    '',
+    '### Where the time goes, by component',
+    '',
+    'Time in native code (the regex engine, builtins) is charged to the JS function that called it.',
+    '',
+  ];
+  const requests = profiles.filter((run) => run.unit === 'request');
+  const tokens = profiles.filter((run) => run.unit === 'token');
+  if (requests.length > 0) lines.push(...componentTable(requests), '');
+  if (tokens.length > 0) lines.push(...componentTable(tokens), '');
+  lines.push(
+    '### Top functions',
+    '',
+    '`self` = samples in the function itself, `total` = samples with it on the stack. Positions in `src/` and `bench/` are',
+    'mapped back to the TS source; an anonymous function is named `enclosing declaration › the code where it starts`.',
+    'The two `RegExp:` rows are the redactor\'s combined finder and tail patterns.',
+  );
+  for (const run of profiles) {
+    lines.push('', `#### ${run.label} (${run.file}, ${run.hotspots.busyMs.toFixed(0)} ms busy)`, '', '| function | where | self | total |', '| --- | --- | ---: | ---: |');
+    for (const f of run.hotspots.functions) lines.push(`| \`${cell(f.name)}\` | ${cell(f.where)} | ${pct(f.self)} | ${pct(f.total)} |`);
+  }
+  return lines;
+};
+
+/** The generated markdown (between the markers in BENCHMARKS.md) and the verdicts. */
+export const renderReport = (env: Environment, results: ReadonlyMap<string, CaseResult>, profiles: readonly ProfiledRun[], runs: Runs = new Map()): { markdown: string; verdicts: Verdict[] } => {
+  const verdicts: Verdict[] = [];
+  const body = [
+    ...fanOutSection(results, runs, verdicts), '',
+    ...perTokenSection(results, runs, verdicts), '',
+    ...cancelSection(results, runs, verdicts), '',
+    ...sameWorkSection(results), '',
+    ...hotspotSection(profiles),
+  ];
+  const lines = [
+    `_Generated by \`npm run bench\` on ${env.date} (${env.mode}). Each case and implementation ran in a fresh process,`,
+    `one after another; each warmed up (${env.mode.startsWith('full') ? 'at least 200 requests and 1.5 s' : 'briefly'}) before its measured run._`,
+    ...(env.mode.startsWith('quick') ? ['', '**Smoke run: little warm-up and short budgets, so the numbers only show that every case runs; do not compare them.**'] : []),
+    '',
+    '| machine | |',
+    '| --- | --- |',
+    `| CPU | ${env.cpu}, ${env.cores} cores |`,
+    `| memory | ${env.memoryGiB.toFixed(1)} GiB |`,
+    `| OS | ${env.os} |`,
+    `| Node | ${env.node} |`,
+    `| packages | rxjs ${env.rxjs}, typescript ${env.typescript}, tsx ${env.tsx} |`,
+    `| code | ${env.runtime} |`,
+    `| other load | load average (1 min) ${env.load[0].toFixed(2)} before, ${env.load[1].toFixed(2)} after; processes other than the bench used ${env.otherCpuShare.toFixed(2)} cores on average during the run${env.otherCpuShare > 0.25 ? ' (**busy machine: numbers are noisier than usual**)' : ''} |`,
+    '',
+    '## Targets',
+    '',
+    '| target | measured | result |',
+    '| --- | --- | --- |',
+    ...verdicts.map((v) => `| ${v.target} | ${v.measured} | ${mark(v.pass)} |`),
+    '',
+    ...body,
+  ];
+  return { markdown: lines.join('\n'), verdicts };
+};
