@@ -44,8 +44,8 @@ describe('fanOutExperts', () => {
     expect(executionAtAnswers).toBe(8);
     expect(job.metrics.stages).toEqual({ execution: 8 });
     expect(job.metrics.experts).toEqual({
-      A: { startedAt: 0, ttft: 1, ms: 6, tokens: 2, attempts: 1, outcome: 'ok' },
-      B: { startedAt: 0, ttft: 2, ms: 8, tokens: 2, attempts: 1, outcome: 'ok' },
+      A: { startedAt: 0, ttft: 1, ms: 6, text: 'Alpha one', tokens: 2, attempts: 1, outcome: 'ok' },
+      B: { startedAt: 0, ttft: 2, ms: 8, text: 'Beta two', tokens: 2, attempts: 1, outcome: 'ok' },
     });
   });
 
@@ -130,7 +130,7 @@ describe('fanOutExperts', () => {
     });
     expect(job.answers.map((answer) => answer?.text)).toEqual(['Alpha', 'Beta!']);
     expect(job.metrics.stages.execution).toBe(56);
-    expect(job.metrics.experts.A).toEqual({ startedAt: 0, ttft: 1, ms: 56, tokens: 1, attempts: 2, outcome: 'ok' });
+    expect(job.metrics.experts.A).toEqual({ startedAt: 0, ttft: 1, ms: 56, text: 'Alpha', tokens: 1, attempts: 2, outcome: 'ok' });
   });
 
   it('still hands on the answers when one expert fails, with its slot empty and its error recorded', () => {

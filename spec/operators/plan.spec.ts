@@ -214,6 +214,7 @@ describe('plan', () => {
       cold('v|', { v: handoff('validated', job) }).pipe(plan(deps(router, { breakers: breakersWithOpen('b'), inFlight: () => 3 }))).subscribe();
       flush();
       expect(inputs).toEqual([{
+        requestId: 'r1',
         prompt: 'Summarise this',
         scope: 'tenant-1',
         experts: [

@@ -39,7 +39,7 @@ describe('runExpert', () => {
     expect(expert.tasks).toEqual([{ requestId: 'r1', prompt: 'Tell me', attempt: 1 }]);
     expect(job.answers[1]).toEqual({ expertId: 'A', text: 'Hello world', ms: 6, tokens: 2 });
     expect(job.answers[0]).toBeUndefined();
-    expect(job.metrics.experts.A).toEqual({ startedAt: 0, ttft: 1, ms: 6, tokens: 2, attempts: 1, outcome: 'ok' });
+    expect(job.metrics.experts.A).toEqual({ startedAt: 0, ttft: 1, ms: 6, text: 'Hello world', tokens: 2, attempts: 1, outcome: 'ok' });
     expect(job.expertErrors).toEqual([]);
     expect(deps.reportSystemError).not.toHaveBeenCalled();
   });
@@ -82,7 +82,7 @@ describe('runExpert', () => {
     });
     expect(expert.tasks.map((task) => task.attempt)).toEqual([1, 2]);
     expect(job.answers[0]).toEqual({ expertId: 'A', text: 'Hello there', ms: 58, tokens: 2 });
-    expect(job.metrics.experts.A).toEqual({ startedAt: 0, ttft: 1, ms: 58, tokens: 2, attempts: 2, outcome: 'ok' });
+    expect(job.metrics.experts.A).toEqual({ startedAt: 0, ttft: 1, ms: 58, text: 'Hello there', tokens: 2, attempts: 2, outcome: 'ok' });
     expect(job.expertErrors).toEqual([]);
     expect(deps.reportSystemError).not.toHaveBeenCalled();
   });
@@ -110,7 +110,7 @@ describe('runExpert', () => {
       expectSubscriptions(second.subscriptions).toBe(secondSubs);
       expectSubscriptions(third.subscriptions).toBe(thirdSubs);
     });
-    expect(job.metrics.experts.A).toEqual({ startedAt: 0, ttft: 69, ms: 70, tokens: 1, attempts: 3, outcome: 'ok' });
+    expect(job.metrics.experts.A).toEqual({ startedAt: 0, ttft: 69, ms: 70, text: 'Done', tokens: 1, attempts: 3, outcome: 'ok' });
   });
 
   it('honours Retry-After of a 429 instead of the jittered delay', () => {
@@ -161,7 +161,7 @@ describe('runExpert', () => {
     expect(job.expertErrors).toEqual([badRequest]);
     expect(deps.reportSystemError).toHaveBeenCalledTimes(1);
     expect(deps.reportSystemError).toHaveBeenCalledWith(badRequest, { requestId: 'r1', stage: 'expert:A', plan: job.route?.plan });
-    expect(job.metrics.experts.A).toEqual({ startedAt: 0, ttft: 1, ms: 3, tokens: 1, attempts: 1, outcome: 'failed' });
+    expect(job.metrics.experts.A).toEqual({ startedAt: 0, ttft: 1, ms: 3, text: 'Hel', tokens: 1, attempts: 1, outcome: 'failed' });
   });
 
   it('fails after maxRetries retries, with the backoff doubling between them', () => {

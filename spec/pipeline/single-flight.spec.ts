@@ -9,6 +9,10 @@ const experts = () => [
   simulatedExpert({ id: 'b', answer: 'one two three five', firstTokenDelayMs: 5, tokenDelayMs: 10 }),
 ];
 const tokensOf = (events: PipelineEvent[]) => events.filter((e) => e.type === 'token').map((e) => `${(e as { source: string }).source}:${(e as { text: string }).text}`);
+const textBySource = (events: PipelineEvent[]) => events.reduce<Record<string, string>>((texts, e) => {
+  if (e.type === 'token') texts[e.source] = (texts[e.source] ?? '') + e.text;
+  return texts;
+}, {});
 const terminalOf = (events: PipelineEvent[]) => events[events.length - 1];
 
 describe('single flight', () => {
@@ -41,7 +45,9 @@ describe('single flight', () => {
       scheduler.schedule(() => { late = record(plugin.process('same question')); }, 22);
       flush();
       expect(team.map((e) => e.stats.started)).toEqual([1, 1]);
-      expect(tokensOf(late!.events)).toEqual(tokensOf(first.events));
+      // Caught up with each expert's text so far as one piece, then live: the same text per source.
+      expect(textBySource(late!.events)).toEqual(textBySource(first.events));
+      expect(textBySource(late!.events)).toEqual({ a: 'one two three four', b: 'one two three five' });
       expect(terminalOf(late!.events).type).toBe('complete');
     });
   });

@@ -54,6 +54,8 @@ export const finish = (job: Job, { clock, bottlenecks, reportSystemError }: Fini
         }
       },
       error: fail,
-      complete: () => fail(new Error('the pipeline ended without a terminal event')),
+      complete: () => {
+        if (!ended) fail(new Error('the pipeline ended without a terminal event'));
+      },
     });
   });

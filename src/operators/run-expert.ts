@@ -36,13 +36,12 @@ export const runExpert = (expert: Expert, slot: number, job: Job, deps: RunExper
   const { clock, scheduler, retry: policy, timeouts } = deps;
   const source = expert.id;
   const record = job.metrics.expert(source, clock.now());
-  let text = '';
   let waitMs = 0;
   let retrying = false;
 
   const toToken = (token: string): TokenEvent => {
     if (record.tokens++ === 0 && record.ttft === null) record.ttft = clock.now() - record.startedAt;
-    text += token;
+    record.text += token;
     return { type: 'token', requestId, source, text: token };
   };
 
@@ -54,6 +53,7 @@ export const runExpert = (expert: Expert, slot: number, job: Job, deps: RunExper
     const retryAfterMs = ExpertError.isInstance(error) ? error.retryAfterMs : undefined;
     waitMs = backoffDelay(record.attempts, { ...policy, retryAfterMs });
     const reason = describeFailure(error);
+    record.text = ''; // the failed attempt's text is discarded now, not when the next attempt starts
     const retryEvent: RetryEvent = {
       type: 'retry', requestId, source, attempt: record.attempts, maxRetries: policy.maxRetries,
       delayMs: waitMs, reason, discard: record.tokens > 0,
@@ -67,7 +67,7 @@ export const runExpert = (expert: Expert, slot: number, job: Job, deps: RunExper
   const attempt$ = defer(() => {
     record.attempts++;
     record.tokens = 0;
-    text = '';
+    record.text = '';
     return expert.stream({ requestId, prompt, attempt: record.attempts }).pipe(
       expertTimeouts(timeouts, scheduler, source),
       map(toToken),
@@ -91,6 +91,7 @@ export const runExpert = (expert: Expert, slot: number, job: Job, deps: RunExper
   return attempt$.pipe(
     retry({ count: policy.maxRetries, delay: (error) => (retrying ? timer(waitMs, scheduler) : throwError(() => error)) }),
     settle<StageEvent, StageEvent>(() => {
+      const { text } = record;
       if (text.trim().length === 0) return failed(new ExpertError(source, 'Empty answer', { failure: 'protocol' }));
       job.answers[slot] = { expertId: source, text, ms: clock.now() - record.startedAt, tokens: record.tokens };
       deps.breakers.succeeded(source);

@@ -5,8 +5,11 @@
  * one leaves. Events are re-stamped with each participant's own requestId, and the `answer`
  * hand-off is handed over to the participant's own job.
  *
- * The replay log holds the flight's events (the experts' answers as tokens, little more) and
- * stops growing at `maxLogEvents`: the flight then takes no new participants.
+ * A late joiner is caught up with each expert's text so far as ONE token (the current
+ * attempt's, kept by the expert run in the shared metrics record), then the other events so
+ * far (fusion tokens, expert ends, status) in order. So the flight keeps nothing per expert
+ * token; the other events stop being kept at `maxLogEvents`, and the flight then takes no new
+ * participants.
  */
 import { Observable, type Subscription } from 'rxjs';
 import type { Job } from './job';
@@ -15,8 +18,8 @@ import { handoff, type StageEvent } from './stage-events';
 /** Where a participant's events go. */
 interface Sink { next(event: StageEvent): void; error(error: unknown): void; complete(): void }
 
-/** Most events a flight keeps for late joiners. */
-export const MAX_FLIGHT_LOG_EVENTS = 10_000;
+/** Most non-token events a flight keeps for late joiners. */
+export const MAX_FLIGHT_LOG_EVENTS = 1_000;
 
 /** A shared execution keyed by the cache key. */
 export class Flight {
@@ -38,7 +41,7 @@ export class Flight {
     return new Observable<StageEvent>((subscriber) => {
       const participant = job === this.leader ? subscriber : restamped(subscriber, job, this.leader);
       job.metrics.adoptExperts(this.leader.metrics);
-      for (const event of this.log ?? []) participant.next(event);
+      this.catchUp(participant);
       this.participants = [...this.participants, participant];
       if (this.upstream === undefined) this.start();
       return () => this.leave(participant);
@@ -48,16 +51,33 @@ export class Flight {
   private start(): void {
     this.upstream = this.work$.subscribe({
       next: (event) => {
-        if (this.log !== undefined) {
-          if (this.log.length < this.maxLogEvents) this.log.push(event);
-          else this.closeToJoiners();
-        }
+        if (this.log !== undefined) this.remember(event);
         const current = this.participants;
         for (let i = 0; i < current.length; i++) current[i].next(event);
       },
       error: (error: unknown) => this.end((participant) => participant.error(error)),
       complete: () => this.end((participant) => participant.complete()),
     });
+  }
+
+  /** Keeps what a late joiner needs: the text per source, and the other events. */
+  private remember(event: StageEvent): void {
+    if ((event.type === 'token' && event.source in this.leader.metrics.experts) || event.type === 'retry') return;
+    if (this.log !== undefined && this.log.length < this.maxLogEvents) {
+      this.log.push(event);
+    } else {
+      this.closeToJoiners();
+    }
+  }
+
+  private catchUp(participant: Sink): void {
+    const requestId = this.leader.requestId;
+    const experts = this.leader.metrics.experts;
+    for (const source of Object.keys(experts)) {
+      const { text } = experts[source];
+      if (text.length > 0) participant.next({ type: 'token', requestId, source, text });
+    }
+    for (const event of this.log ?? []) participant.next(event);
   }
 
   private leave(participant: Sink): void {

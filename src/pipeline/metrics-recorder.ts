@@ -8,6 +8,8 @@ export interface ExpertRecord {
   ttft: number | null;
   ms: number;
   tokens: number;
+  /** The current attempt's text so far (single flight catches late joiners up from it). */
+  text: string;
   attempts: number;
   outcome: ExpertOutcome | undefined;
 }
@@ -43,7 +45,7 @@ export class MetricsRecorder {
 
   /** Starts the record of one expert. */
   expert(expertId: string, at: number): ExpertRecord {
-    const record: ExpertRecord = { startedAt: at, ttft: null, ms: 0, tokens: 0, attempts: 0, outcome: undefined };
+    const record: ExpertRecord = { startedAt: at, ttft: null, ms: 0, tokens: 0, text: '', attempts: 0, outcome: undefined };
     this.experts[expertId] = record;
     return record;
   }
