@@ -35,3 +35,8 @@ export { fromSSE } from './sinks/from-sse';
 export { SSEResponseError } from './sinks/sse-response-error';
 export { formatSSEEvent, type SSEOptions } from './sinks/sse-format';
 export { openAICompatibleExpert, type OpenAICompatibleExpertOptions, type FetchLike } from './sources/openai-compatible-expert';
+export { createDialogueServer } from './server/create-dialogue-server';
+export type { DialogueServerOptions } from './server/server-options';
+export type { ServedPlugin } from './server/route';
+export type { CorsOptions } from './server/cors';
+export { gracefulShutdown, type GracefulShutdownOptions } from './server/graceful-shutdown';

@@ -1,0 +1,90 @@
+import { register } from 'prom-client';
+import { memoryCache } from '../../../src/sources/memory-cache';
+import { simulatedExpert } from '../../../src/sources/simulated-expert';
+import { noGuard } from '../../../src/strategies/output-guard';
+import { EventReader, postJson, series, sseEvents, startDialogueServer, waitFor, type Running } from '../server-fixtures';
+
+describe('GET /metrics', () => {
+  let running: Running | undefined;
+  let other: Running | undefined;
+  afterEach(async () => {
+    await running?.close();
+    await other?.close();
+    running = other = undefined;
+  });
+
+  const scrape = async (target = running!): Promise<string> => {
+    const response = await fetch(`${target.origin}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    return response.text();
+  };
+  const ask = async (prompt: unknown, target = running!) => sseEvents(await postJson(`${target.origin}/api/dialogue`, { prompt }));
+
+  it('counts requests by outcome, cache hits and misses, and stage and TTFT timings', async () => {
+    running = await startDialogueServer({ experts: [simulatedExpert({ id: 'a', answer: 'Some answer here.' }), simulatedExpert({ id: 'b' })], cache: memoryCache() });
+    const before = await scrape();
+    expect(series(before, 'dialogue_requests_total{outcome="complete"}')).toBe(0);
+    expect(series(before, 'dialogue_cache_hits_total')).toBe(0);
+    await ask('Same question?');
+    await ask('Same question?');
+    await ask('');
+    const text = await scrape();
+    expect(series(text, 'dialogue_requests_total{outcome="complete"}')).toBe(2);
+    expect(series(text, 'dialogue_requests_total{outcome="error",kind="validation"}')).toBe(1);
+    expect(series(text, 'dialogue_requests_total{outcome="cancelled"}')).toBe(0);
+    expect(series(text, 'dialogue_cache_misses_total')).toBe(1);
+    expect(series(text, 'dialogue_cache_hits_total')).toBe(1);
+    expect(series(text, 'dialogue_stage_seconds_count{stage="validation"}')).toBe(3);
+    expect(series(text, 'dialogue_stage_seconds_count{stage="execution"}')).toBe(1);
+    expect(series(text, 'dialogue_stage_seconds_bucket{le="+Inf",stage="execution"}')).toBe(1);
+    expect(series(text, 'dialogue_stage_seconds_sum{stage="execution"}')).toBeLessThan(5);
+    expect(series(text, 'dialogue_ttft_seconds_count')).toBe(2);
+    expect(series(text, 'dialogue_ttft_seconds_sum')).toBeGreaterThanOrEqual(0);
+    expect(series(text, 'dialogue_breaker_state{expert="a"}')).toBe(0);
+    expect(series(text, 'dialogue_breaker_state{expert="b"}')).toBe(0);
+    expect(series(text, 'dialogue_in_flight')).toBe(0);
+    expect(text).toContain('# TYPE dialogue_stage_seconds histogram');
+  });
+
+  it('counts retries per expert and shows an open breaker as 2', async () => {
+    running = await startDialogueServer({
+      experts: [
+        simulatedExpert({ id: 'flaky', answer: 'Fine now.', faults: [{ attempt: 1, error: 'unavailable' }] }),
+        simulatedExpert({ id: 'down', faults: [{ error: 'unavailable' }] }),
+      ],
+      retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 1 },
+      breaker: { failureThreshold: 2, cooldownMs: 60_000 },
+    });
+    expect((await ask('Anyone there?')).at(-1)).toEqual(expect.objectContaining({ type: 'complete', degraded: true, text: 'Fine now.' }));
+    const text = await scrape();
+    expect(series(text, 'dialogue_retries_total{expert="flaky"}')).toBe(1);
+    expect(series(text, 'dialogue_retries_total{expert="down"}')).toBe(1);
+    expect(series(text, 'dialogue_breaker_state{expert="flaky"}')).toBe(0);
+    expect(series(text, 'dialogue_breaker_state{expert="down"}')).toBe(2);
+  });
+
+  it('shows requests in flight, and counts a client that leaves as cancelled', async () => {
+    running = await startDialogueServer({ experts: [simulatedExpert({ id: 'a', answer: 'one two', tokenDelayMs: 60_000 })], guard: noGuard });
+    const controller = new AbortController();
+    const reader = new EventReader(await postJson(`${running.origin}/api/dialogue`, { prompt: 'Go' }, {}, controller.signal));
+    await reader.until('token');
+    expect(series(await scrape(), 'dialogue_in_flight')).toBe(1);
+    controller.abort();
+    await waitFor(() => running!.plugin.active().length === 0, 2000, 'the request to end');
+    const text = await scrape();
+    expect(series(text, 'dialogue_in_flight')).toBe(0);
+    expect(series(text, 'dialogue_requests_total{outcome="cancelled"}')).toBe(1);
+  });
+
+  it('keeps each server\'s figures in its own registry, never the global one', async () => {
+    running = await startDialogueServer({ experts: [simulatedExpert({ id: 'a' })] });
+    other = await startDialogueServer({ experts: [simulatedExpert({ id: 'a' })] });
+    await ask('One?');
+    await ask('Two?', other);
+    await ask('Three?', other);
+    expect(series(await scrape(), 'dialogue_requests_total{outcome="complete"}')).toBe(1);
+    expect(series(await scrape(other), 'dialogue_requests_total{outcome="complete"}')).toBe(2);
+    expect(register.getSingleMetric('dialogue_requests_total')).toBeUndefined();
+  });
+});

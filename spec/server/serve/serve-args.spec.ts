@@ -1,0 +1,44 @@
+import { parseServeArgs, serveUsage } from '../../../src/server/serve/serve-args';
+
+const run = (argv: string[], env: Record<string, string> = {}) => parseServeArgs(argv, env);
+
+describe('parseServeArgs', () => {
+  it('defaults to 127.0.0.1:8787 with no key and the set-up\'s cache', () => {
+    expect(run([])).toEqual({ kind: 'run', options: { host: '127.0.0.1', port: 8787, config: undefined, fusion: undefined, cacheFile: undefined, apiKey: undefined } });
+  });
+
+  it('reads PORT and DIALOGUE_API_KEY, --port winning over PORT', () => {
+    expect(run([], { PORT: '9000', DIALOGUE_API_KEY: 'k' })).toEqual({ kind: 'run', options: expect.objectContaining({ port: 9000, apiKey: 'k' }) });
+    expect(run(['--port', '0'], { PORT: '9000' })).toEqual({ kind: 'run', options: expect.objectContaining({ port: 0 }) });
+    expect(run([], { DIALOGUE_API_KEY: '' })).toEqual({ kind: 'run', options: expect.objectContaining({ apiKey: undefined }) });
+  });
+
+  it('takes --host, --config, --fusion, --cache-file and --no-cache', () => {
+    expect(run(['--host', '0.0.0.0', '--config', 'c.json', '--fusion', 'first', '--cache-file', 'x.sqlite'])).toEqual({
+      kind: 'run', options: expect.objectContaining({ host: '0.0.0.0', config: 'c.json', fusion: 'first', cacheFile: 'x.sqlite' }),
+    });
+    expect(run(['--no-cache'])).toEqual({ kind: 'run', options: expect.objectContaining({ cacheFile: false }) });
+  });
+
+  it.each([
+    [['--port', '70000'], "Invalid port '70000': use 0-65535"],
+    [['--port', 'http'], "Invalid port 'http': use 0-65535"],
+    [['--fusion', 'vote'], "Invalid --fusion 'vote': use one of best, first, sections"],
+    [['--no-cache', '--cache-file', 'x'], 'Use either --cache-file or --no-cache, not both'],
+    [['--host', ' '], '--host needs a host name or address'],
+    [['--bogus'], "Unknown option '--bogus'"],
+    [['prompt'], expect.stringContaining("Unexpected argument 'prompt'")],
+  ])('refuses %j', (argv, message) => {
+    expect(run(argv)).toEqual({ kind: 'usage-error', message });
+  });
+
+  it('refuses an invalid PORT', () => {
+    expect(run([], { PORT: '-1' })).toEqual({ kind: 'usage-error', message: "Invalid port '-1': use 0-65535" });
+  });
+
+  it('shows the help for --help or -h, even next to bad options', () => {
+    expect(run(['--help'])).toEqual({ kind: 'help' });
+    expect(run(['-h', '--bogus'])).toEqual({ kind: 'help' });
+    expect(serveUsage()).toContain('DIALOGUE_API_KEY');
+  });
+});

@@ -1,0 +1,52 @@
+/**
+ * Stopping a dialogue server and its plugin without cutting anyone off mid-message:
+ *
+ * 1. `server.close()`: no new connections (idle keep-alive ones close at once);
+ * 2. `plugin.cancelAll()`: every request in flight ends with `cancelled`, which its client
+ *    receives (SSE event, OpenAI error chunk or 503) before its response ends;
+ * 3. `plugin.close()`: waits for pending cache writes and closes the cache;
+ * 4. waits until every open response has ended (at most `drainMs`), then
+ *    `server.closeAllConnections()`, so nothing keeps the process alive.
+ *
+ * Call it before `listen`: it follows every request from the start to know which responses are open.
+ */
+import type { Server, ServerResponse } from 'node:http';
+import type { DialoguePlugin } from '../pipeline/dialogue-plugin';
+
+/** Options of {@link gracefulShutdown}. */
+export interface GracefulShutdownOptions {
+  /** How long to wait for open responses to end after the cancellation; default 3000 ms. */
+  readonly drainMs?: number;
+}
+
+/** Starts following `server`'s responses; returns the shutdown, which runs once (later calls get the same promise). */
+export function gracefulShutdown(server: Server, plugin: Pick<DialoguePlugin, 'cancelAll' | 'close'>, options: GracefulShutdownOptions = {}): () => Promise<void> {
+  const drainMs = options.drainMs ?? 3000;
+  const open = new Set<ServerResponse>();
+  let drained: (() => void) | undefined;
+  server.on('request', (_req, res: ServerResponse) => {
+    open.add(res);
+    res.once('close', () => {
+      open.delete(res);
+      if (open.size === 0) drained?.();
+    });
+  });
+  const allEnded = (): Promise<void> => new Promise((resolve) => {
+    if (open.size === 0) return resolve();
+    const timer = setTimeout(resolve, drainMs);
+    drained = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+  });
+  let shutdown: Promise<void> | undefined;
+  const run = async (): Promise<void> => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    plugin.cancelAll();
+    await plugin.close();
+    await allEnded();
+    server.closeAllConnections();
+    await closed;
+  };
+  return () => (shutdown ??= run());
+}

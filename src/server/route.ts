@@ -1,0 +1,42 @@
+/** What a route is: a method, a path pattern and a handler that gets the request and the server's context. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DialoguePlugin } from '../pipeline/dialogue-plugin';
+import type { ServerMetrics } from './server-metrics';
+
+/** The plugin methods the server uses (a `DialoguePlugin`, or anything shaped like one). */
+export type ServedPlugin = Pick<DialoguePlugin, 'process' | 'cancel' | 'active' | 'expertHealth'>;
+
+/** What every handler of one server shares. */
+export interface ServerContext {
+  readonly plugin: ServedPlugin;
+  readonly metrics: ServerMetrics;
+  readonly bodyLimitBytes: number;
+  /** The model names `/v1/models` lists and `/v1/chat/completions` accepts. */
+  readonly models: readonly string[];
+  /** Interval of the SSE heartbeat comments (0: none). */
+  readonly heartbeatMs: number;
+  /** Wall-clock milliseconds, for OpenAI's `created` fields. */
+  readonly now: () => number;
+  /** When the server was created (`now()`), as `created` of the models. */
+  readonly startedAt: number;
+}
+
+/** One request as a handler sees it; `params` holds the path's `:name` segments, still percent-encoded. */
+export interface RouteContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly params: Readonly<Record<string, string>>;
+  readonly server: ServerContext;
+}
+
+/** Answers a request; throwing (or rejecting with) an `HttpError` answers with that error. */
+export type RouteHandler = (context: RouteContext) => void | Promise<void>;
+
+/** A route: `GET` routes answer `HEAD` too. `open` routes need no API key. */
+export interface Route {
+  readonly method: 'GET' | 'POST';
+  /** Segments separated by `/`; `:name` matches one non-empty segment. */
+  readonly path: string;
+  readonly handler: RouteHandler;
+  readonly open?: boolean;
+}

@@ -1,0 +1,28 @@
+/**
+ * `POST /api/dialogue` with JSON `{ prompt, requestId?, scope? }`: the request's events as
+ * server-sent events (`writeSSE`), one message per event, ending after the terminal event. The
+ * pipeline validates prompt, requestId and scope itself (a problem is an `error` event in the
+ * stream); only a body that is not a JSON object is refused here (400). Closing the connection
+ * cancels the request.
+ */
+import { HttpError } from '../http-error';
+import { readJsonBody } from '../read-json-body';
+import type { Route } from '../route';
+import { writeSSE } from '../../sinks/write-sse';
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The dialogue route. */
+export const dialogueRoute: Route = {
+  method: 'POST',
+  path: '/api/dialogue',
+  handler: async ({ req, res, server }) => {
+    const body = await readJsonBody(req, server.bodyLimitBytes);
+    if (!isObject(body)) throw new HttpError(400, 'Request body must be a JSON object { "prompt": string, "requestId"?: string, "scope"?: string }', 'invalid_request');
+    const { prompt, requestId, scope } = body;
+    // Unchecked on purpose: the pipeline checks every field and reports all problems as an `error` event.
+    const events$ = server.plugin.process(prompt as string, { requestId: requestId as string | undefined, scope: scope as string | undefined });
+    writeSSE(events$.pipe(server.metrics.track()), res, { heartbeatMs: server.heartbeatMs });
+  },
+};

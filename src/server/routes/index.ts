@@ -1,0 +1,20 @@
+/** Every route of the dialogue server, in matching order. `GET /` is `home.ts` alone, so the demo page replaces one file. */
+import type { Route } from '../route';
+import { cancelRoute } from './cancel';
+import { chatCompletionsRoute } from './chat-completions';
+import { dialogueRoute } from './dialogue';
+import { healthzRoute } from './healthz';
+import { homeRoute } from './home';
+import { metricsRoute } from './metrics';
+import { modelsRoute } from './models';
+
+/** The routes `createDialogueServer` serves. */
+export const dialogueRoutes: readonly Route[] = [
+  homeRoute,
+  dialogueRoute,
+  cancelRoute,
+  chatCompletionsRoute,
+  modelsRoute,
+  metricsRoute,
+  healthzRoute,
+];

@@ -1,0 +1,92 @@
+/**
+ * The server's Prometheus metrics, in a `Registry` of its own (never prom-client's global one, so
+ * two servers in one process never mix their figures). Fed by `track()`, a `tap` on the events of
+ * every request the server runs; the gauges read the plugin when scraped.
+ *
+ * | metric | type | labels | from |
+ * | --- | --- | --- | --- |
+ * | `dialogue_requests_total` | counter | `outcome` (complete, error, cancelled), `kind` (errors only) | the terminal event; a client that leaves before it counts as cancelled |
+ * | `dialogue_stage_seconds` | histogram | `stage` | `metrics.stages` |
+ * | `dialogue_ttft_seconds` | histogram | | `metrics.ttft` (when a token reached the caller) |
+ * | `dialogue_cache_hits_total`, `dialogue_cache_misses_total` | counter | | `cache` events |
+ * | `dialogue_retries_total` | counter | `expert` | `retry` events |
+ * | `dialogue_breaker_state` | gauge | `expert` | `plugin.expertHealth()`: 0 closed, 1 half-open, 2 open |
+ * | `dialogue_in_flight` | gauge | | `plugin.active().length` |
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { defer, tap, type MonoTypeOperatorFunction } from 'rxjs';
+import { isTerminal, type PipelineEvent } from '../events';
+import type { BreakerState } from '../strategies/circuit-breaker';
+import type { ServedPlugin } from './route';
+
+/** A server's metrics: the registry `/metrics` renders, and the operator that feeds it. */
+export interface ServerMetrics {
+  readonly registry: Registry;
+  /** Passes a request's events through unchanged, counting them. Apply it once per request. */
+  track(): MonoTypeOperatorFunction<PipelineEvent>;
+}
+
+/** Histogram buckets in seconds, from 1 ms to 1 minute. */
+export const SECONDS_BUCKETS: readonly number[] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/** The `dialogue_breaker_state` value of each breaker state. */
+export const BREAKER_VALUES: Readonly<Record<BreakerState, number>> = { closed: 0, 'half-open': 1, open: 2 };
+
+/** Creates the metrics of one server for `plugin`. */
+export const createServerMetrics = (plugin: Pick<ServedPlugin, 'active' | 'expertHealth'>): ServerMetrics => {
+  const registry = new Registry();
+  const registers = [registry];
+  const requests = new Counter({ name: 'dialogue_requests_total', help: 'Requests by outcome (and error kind).', labelNames: ['outcome', 'kind'] as const, registers });
+  const stages = new Histogram({ name: 'dialogue_stage_seconds', help: 'Duration of each pipeline stage.', labelNames: ['stage'] as const, buckets: [...SECONDS_BUCKETS], registers });
+  const ttft = new Histogram({ name: 'dialogue_ttft_seconds', help: 'Time to the first token reaching the caller.', buckets: [...SECONDS_BUCKETS], registers });
+  const hits = new Counter({ name: 'dialogue_cache_hits_total', help: 'Cache lookups that found an answer.', registers });
+  const misses = new Counter({ name: 'dialogue_cache_misses_total', help: 'Cache lookups that found nothing (or failed).', registers });
+  const retries = new Counter({ name: 'dialogue_retries_total', help: 'Expert retries.', labelNames: ['expert'] as const, registers });
+  new Gauge({
+    name: 'dialogue_breaker_state', help: 'Circuit breaker per expert: 0 closed, 1 half-open, 2 open.', labelNames: ['expert'] as const, registers,
+    collect() {
+      this.reset();
+      for (const [expert, state] of Object.entries(plugin.expertHealth())) this.set({ expert }, BREAKER_VALUES[state]);
+    },
+  });
+  new Gauge({ name: 'dialogue_in_flight', help: 'Requests in flight.', registers, collect() { this.set(plugin.active().length); } });
+  for (const outcome of ['complete', 'cancelled']) requests.inc({ outcome }, 0);
+
+  const record = (event: PipelineEvent): void => {
+    switch (event.type) {
+      case 'cache':
+        (event.hit ? hits : misses).inc();
+        return;
+      case 'retry':
+        retries.inc({ expert: event.source });
+        return;
+      case 'metrics':
+        for (const [stage, ms] of Object.entries(event.metrics.stages)) stages.observe({ stage }, ms / 1000);
+        if (event.metrics.ttft !== null) ttft.observe(event.metrics.ttft / 1000);
+        return;
+      case 'complete':
+      case 'cancelled':
+        requests.inc({ outcome: event.type });
+        return;
+      case 'error':
+        requests.inc({ outcome: 'error', kind: event.error.kind });
+        return;
+      default:
+    }
+  };
+
+  const track = (): MonoTypeOperatorFunction<PipelineEvent> => (source) => defer(() => {
+    let ended = false;
+    return source.pipe(tap({
+      next: (event) => {
+        if (isTerminal(event)) ended = true;
+        record(event);
+      },
+      unsubscribe: () => {
+        if (!ended) requests.inc({ outcome: 'cancelled' });
+      },
+    }));
+  });
+
+  return { registry, track };
+};

@@ -1,0 +1,75 @@
+/** The options of `createDialogueServer`, checked once (one TypeError listing every problem), with their defaults. */
+import type { CorsOptions } from './cors';
+import { DEFAULT_BODY_LIMIT_BYTES } from './read-json-body';
+import type { ServedPlugin } from './route';
+
+/** Options of `createDialogueServer`. */
+export interface DialogueServerOptions {
+  /** The plugin that runs the requests (a `DialoguePlugin`). The server never closes it. */
+  readonly plugin: ServedPlugin;
+  /** When set, every route but `/healthz` needs `Authorization: Bearer <apiKey>`. Must be non-empty. */
+  readonly apiKey?: string;
+  /** Largest accepted request body; default 64 KiB. Larger ones get 413. */
+  readonly bodyLimitBytes?: number;
+  /** CORS is off unless an origin is given (`*` or e.g. `https://app.example.com`). */
+  readonly cors?: CorsOptions;
+  /** Model names for `/v1/models` and `/v1/chat/completions`; default `['dialogue-pipeline']`. */
+  readonly models?: readonly string[];
+  /** Interval of the SSE heartbeat comments on both streaming routes; 0 = none. Default 15000 ms. */
+  readonly heartbeatMs?: number;
+  /** Told about unexpected errors in a route (the client gets a generic 500). Default: none. */
+  readonly onError?: (error: unknown) => void;
+  /** Wall clock in ms for OpenAI's `created` fields; default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** The options after defaults. */
+export interface ResolvedServerOptions {
+  readonly plugin: ServedPlugin;
+  readonly apiKey: string | undefined;
+  readonly bodyLimitBytes: number;
+  readonly cors: CorsOptions | undefined;
+  readonly models: readonly string[];
+  readonly heartbeatMs: number;
+  readonly onError: (error: unknown) => void;
+  readonly now: () => number;
+}
+
+/** The default model list. */
+export const DEFAULT_MODELS: readonly string[] = ['dialogue-pipeline'];
+
+const HEADER_SAFE = /^[\t\x20-\x7e]+$/;
+
+const problemsOf = (o: DialogueServerOptions): string[] => {
+  const problems: string[] = [];
+  const plugin = o.plugin as Partial<Record<keyof ServedPlugin, unknown>> | undefined;
+  if (typeof plugin !== 'object' || plugin === null || (['process', 'cancel', 'active', 'expertHealth'] as const).some((m) => typeof plugin[m] !== 'function')) {
+    problems.push('plugin must be a DialoguePlugin');
+  }
+  if (o.apiKey !== undefined && (typeof o.apiKey !== 'string' || o.apiKey === '')) problems.push('apiKey must be a non-empty string when given');
+  if (o.bodyLimitBytes !== undefined && !(Number.isSafeInteger(o.bodyLimitBytes) && o.bodyLimitBytes > 0)) problems.push('bodyLimitBytes must be a positive integer');
+  if (o.cors !== undefined && !(typeof o.cors?.origin === 'string' && HEADER_SAFE.test(o.cors.origin))) problems.push('cors.origin must be a non-empty string of printable ASCII');
+  if (o.models !== undefined && !(Array.isArray(o.models) && o.models.length > 0 && o.models.every((m) => typeof m === 'string' && m !== ''))) {
+    problems.push('models must be a non-empty array of non-empty strings');
+  }
+  if (o.heartbeatMs !== undefined && !(Number.isFinite(o.heartbeatMs) && o.heartbeatMs >= 0)) problems.push('heartbeatMs must be a number >= 0');
+  if (o.onError !== undefined && typeof o.onError !== 'function') problems.push('onError must be a function');
+  if (o.now !== undefined && typeof o.now !== 'function') problems.push('now must be a function');
+  return problems;
+};
+
+/** The options with defaults; throws a TypeError naming every problem. */
+export const resolveServerOptions = (options: DialogueServerOptions): ResolvedServerOptions => {
+  const problems = typeof options === 'object' && options !== null ? problemsOf(options) : ['options must be an object'];
+  if (problems.length > 0) throw new TypeError(`createDialogueServer: ${problems.join('; ')}`);
+  return {
+    plugin: options.plugin,
+    apiKey: options.apiKey,
+    bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    cors: options.cors === undefined ? undefined : { origin: options.cors.origin },
+    models: [...(options.models ?? DEFAULT_MODELS)],
+    heartbeatMs: options.heartbeatMs ?? 15_000,
+    onError: options.onError ?? (() => undefined),
+    now: options.now ?? Date.now,
+  };
+};
