@@ -40,3 +40,4 @@ export type { DialogueServerOptions } from './server/server-options';
 export type { ServedPlugin } from './server/route';
 export type { CorsOptions } from './server/cors';
 export { gracefulShutdown, type GracefulShutdownOptions } from './server/graceful-shutdown';
+export { redisCache, type RedisCacheOptions } from './sources/redis-cache';
