@@ -9,14 +9,13 @@
  *     source:  x--------|             x = execute (2 experts)
  *     result:  --a-b-A-(eE)(n|)      tokens interleaved, expert events, n = answers
  */
-import { catchError, concat, defer, merge, of, throwError, type OperatorFunction } from 'rxjs';
-import { OverloadedError } from '../errors';
+import { of, type OperatorFunction } from 'rxjs';
 import { systemErrorEvent } from '../pipeline/error-events';
 import type { PipelineDeps } from '../pipeline/deps';
 import { handoff, type StageEvent } from '../pipeline/stage-events';
 import { handle } from './handle';
 import { runExpert, type RunExpertDeps } from './run-expert';
-import { timed } from './timed';
+import { fanIn } from './fan-in';
 
 /** What fan-out needs. */
 export type FanOutDeps = RunExpertDeps & Pick<PipelineDeps, 'clock' | 'slots'>;
@@ -26,12 +25,7 @@ export const fanOutExperts = (deps: FanOutDeps): OperatorFunction<StageEvent, St
   handle('execute', ({ job }) => {
     const experts = job.route?.experts ?? [];
     const runs = experts.map((expert, slot) => runExpert(expert, slot, job, deps));
-    const work$ = concat(
-      merge(...runs).pipe(timed('execution', { clock: deps.clock, record: job.metrics.stage })),
-      defer(() => of(handoff('answers', job))),
-    );
-    return deps.slots.run(work$).pipe(catchError((error: unknown) => {
-      if (!OverloadedError.isInstance(error)) return throwError(() => error);
-      return of(systemErrorEvent('overloaded', error, { requestId: job.requestId, stage: 'execution', plan: job.route?.plan }, deps.reportSystemError));
-    }));
+    const work$ = fanIn<StageEvent>(runs, () => handoff('answers', job), 'execution', { clock: deps.clock, record: job.metrics.stage });
+    return deps.slots.run(work$, (refusal) => of(systemErrorEvent('overloaded', refusal,
+      { requestId: job.requestId, stage: 'execution', plan: job.route?.plan }, deps.reportSystemError)));
   });

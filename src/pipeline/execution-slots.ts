@@ -10,10 +10,11 @@ import { OverloadedError } from '../errors';
 export interface ExecutionSlots {
   /**
    * Runs `work$` once a slot is free, holding the slot until it ends or is unsubscribed
-   * (unsubscribing while queued leaves the queue). Errors with `OverloadedError` at once when
-   * the queue is full.
+   * (unsubscribing while queued leaves the queue). When the queue is full: `whenFull(error)`
+   * at once if given (no extra hop on the work's path, unlike `catchError`), else an error
+   * with the `OverloadedError`.
    */
-  run<T>(work$: Observable<T>): Observable<T>;
+  run<T>(work$: Observable<T>, whenFull?: (refusal: OverloadedError) => Observable<T>): Observable<T>;
   /** Executions running now. */
   running(): number;
   /** Executions waiting for a slot. */
@@ -30,7 +31,7 @@ export const createExecutionSlots = (maxConcurrent: number, maxQueued: number): 
     if (next !== undefined) next();
   };
   return {
-    run: <T>(work$: Observable<T>) => new Observable<T>((subscriber) => {
+    run: <T>(work$: Observable<T>, whenFull?: (refusal: OverloadedError) => Observable<T>) => new Observable<T>((subscriber) => {
       let held = false;
       const take = (): void => {
         running++;
@@ -39,6 +40,7 @@ export const createExecutionSlots = (maxConcurrent: number, maxQueued: number): 
       };
       if (running < maxConcurrent) take();
       else if (waiting.length < maxQueued) waiting.push(take);
+      else if (whenFull !== undefined) return whenFull(new OverloadedError()).subscribe(subscriber);
       else {
         subscriber.error(new OverloadedError());
         return undefined;
