@@ -57,14 +57,5 @@ export const createConsumer = (): { readonly seen: Seen; readonly onEvent: (even
   return { seen, onEvent };
 };
 
-/** mulberry32: the same seed gives both implementations the same cancel moments. */
-export const seededRandom = (seed: number): (() => number) => {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
+/** mulberry32 (the library's own): the same seed gives both implementations the same cancel moments. */
+export { seededRandom } from '../src/strategies/backoff';

@@ -7,6 +7,9 @@ import { resolve } from 'node:path';
 import type { DialoguePluginOptions } from '../pipeline/options';
 import type { Expert, FusionStrategy, Router } from '../ports';
 import type { FusionName } from '../strategies/fusion-registry';
+import { memoryCache } from '../sources/memory-cache';
+import { sqliteCache } from '../sources/sqlite-cache';
+import type { ResponseCache } from '../ports';
 import { DEFAULT_CACHE_FILE, type FusionChoice } from './args';
 
 /** The cache to open: a SQLite file (absolute path), an in-process cache, or none. */
@@ -33,6 +36,23 @@ export interface CliOverrides {
 }
 
 /** The cache after the flags: `--no-cache`, then `--cache-file`, then the set-up's, then `./dialogue-cache.sqlite`. */
+/**
+ * Opens the chosen cache. A SQLite file that cannot be used is reported once through `warn`
+ * (with the path and the error's message), and the run goes on without it.
+ */
+export const openChosenCache = (choice: CacheChoice, warn: (message: string) => void): ResponseCache | false => {
+  if (choice === false) return false;
+  if (choice.type === 'memory') return memoryCache();
+  let warned = false;
+  return sqliteCache(choice.path, {
+    onError: (error) => {
+      if (warned) return;
+      warned = true;
+      warn(`cache ${choice.path} not usable, continuing without it (${error instanceof Error ? error.message : String(error)})`);
+    },
+  });
+};
+
 export const chooseCache = (flags: CliOverrides, parts: Pick<PluginParts, 'cache'> | undefined, cwd: string): CacheChoice => {
   if (flags.cacheFile === false) return false;
   if (flags.cacheFile !== undefined) return { type: 'sqlite', path: resolve(cwd, flags.cacheFile) };

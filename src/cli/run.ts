@@ -9,13 +9,11 @@ import { isTerminal, type PipelineEvent, type TerminalEvent } from '../events';
 import type { PipelineMetrics } from '../pipeline/metrics';
 import { DialoguePlugin } from '../pipeline/dialogue-plugin';
 import type { Expert, ResponseCache } from '../ports';
-import { memoryCache } from '../sources/memory-cache';
-import { sqliteCache } from '../sources/sqlite-cache';
 import { createPaint, stripControls, wantsColor, type Paint } from './ansi';
 import type { CliOptions } from './args';
 import { EXIT, type ExitCode } from './exit-codes';
 import { builtInExperts } from './experts';
-import { chooseCache, chooseFusion, type PluginParts } from './plugin-parts';
+import { chooseCache, openChosenCache, chooseFusion, type PluginParts } from './plugin-parts';
 import { renderAnswer, renderSummary } from './render-summary';
 import { jsonView, lanesView, plainView, type TextSink, type View } from './views';
 
@@ -59,20 +57,9 @@ const chooseView = (request: RunRequest, io: CliIO, paint: Paint): View => {
 };
 
 /** The cache the flags and the set-up choose; a SQLite file that cannot be used is reported once on stderr (the run goes on without it). */
-const openCache = (request: RunRequest, env: RunEnv): ResponseCache | false => {
-  const choice = chooseCache(request, env.setup, env.cwd ?? process.cwd());
-  if (choice === false) return false;
-  if (choice.type === 'memory') return memoryCache();
-  let warned = false;
-  return sqliteCache(choice.path, {
-    onError: (error) => {
-      if (warned) return;
-      warned = true;
-      const message = error instanceof Error ? error.message : String(error);
-      env.io.stderr.write(`Warning: cache ${stripControls(choice.path)} not usable, continuing without it (${stripControls(message)})\n`);
-    },
-  });
-};
+const openCache = (request: RunRequest, env: RunEnv): ResponseCache | false =>
+  openChosenCache(chooseCache(request, env.setup, env.cwd ?? process.cwd()),
+    (message) => env.io.stderr.write(`Warning: ${stripControls(message)}\n`));
 
 /** The plugin of a run: the set-up's options, the flags' fusion and cache on top. */
 const createPlugin = (request: RunRequest, env: RunEnv): DialoguePlugin => {

@@ -5,23 +5,10 @@
  */
 import { DialoguePlugin } from '../../pipeline/dialogue-plugin';
 import type { ResponseCache } from '../../ports';
-import { memoryCache } from '../../sources/memory-cache';
-import { sqliteCache } from '../../sources/sqlite-cache';
-import { chooseCache, chooseFusion, type CliOverrides, type PluginParts } from '../../cli/plugin-parts';
+import { chooseCache, chooseFusion, openChosenCache, type CliOverrides, type PluginParts } from '../../cli/plugin-parts';
 
-const openCache = (flags: CliOverrides, setup: PluginParts, cwd: string, warn: (message: string) => void): ResponseCache | false => {
-  const choice = chooseCache(flags, setup, cwd);
-  if (choice === false) return false;
-  if (choice.type === 'memory') return memoryCache();
-  let warned = false;
-  return sqliteCache(choice.path, {
-    onError: (error) => {
-      if (warned) return;
-      warned = true;
-      warn(`cache ${choice.path} not usable, continuing without it (${error instanceof Error ? error.message : String(error)})`);
-    },
-  });
-};
+const openCache = (flags: CliOverrides, setup: PluginParts, cwd: string, warn: (message: string) => void): ResponseCache | false =>
+  openChosenCache(chooseCache(flags, setup, cwd), warn);
 
 /** Builds the served plugin; `onSystemError` receives the pipeline's system errors (for logs). */
 export const createServePlugin = (

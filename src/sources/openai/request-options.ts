@@ -3,6 +3,7 @@
  * request reuses: the endpoint URL and the headers. Messages never quote a URL, a header value
  * or the key: any of them may hold a secret.
  */
+import type { OpenAICompatibleExpertOptions } from '../openai-compatible-expert';
 
 /** A `fetch` as `openAICompatibleExpert` calls it (Node's global fetch, undici's, or a wrapper). */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
@@ -14,17 +15,8 @@ export interface PreparedRequest {
   readonly fetch: FetchLike;
 }
 
-/** The options `prepareRequest` reads (a subset of `OpenAICompatibleExpertOptions`). */
-export interface RequestOptions {
-  readonly id?: string;
-  readonly baseURL: string;
-  readonly apiKey?: string;
-  readonly model: string;
-  readonly version?: string;
-  readonly params?: Readonly<Record<string, unknown>>;
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly fetch?: FetchLike;
-}
+/** The options `prepareRequest` reads: the expert's own (a type-only import, so no cycle at run time). */
+export type RequestOptions = OpenAICompatibleExpertOptions;
 
 function fail(message: string): never {
   throw new TypeError(`openAICompatibleExpert: ${message}`);
