@@ -130,15 +130,16 @@ describe('createDialogueServer', () => {
       });
     });
 
-    it('protects every route but /healthz', async () => {
+    it('protects every route but /healthz and the static demo page', async () => {
       const o = running!.origin;
       const statuses = await Promise.all([
-        fetch(`${o}/`), fetch(`${o}/metrics`), fetch(`${o}/v1/models`),
+        fetch(`${o}/metrics`), fetch(`${o}/v1/models`),
         postJson(`${o}/api/dialogue`, { prompt: 'hi' }), fetch(`${o}/api/cancel/x`, { method: 'POST' }),
         postJson(`${o}/v1/chat/completions`, { model: 'dialogue-pipeline', messages: [{ role: 'user', content: 'hi' }] }),
       ].map((p) => p.then((r) => r.status)));
-      expect(statuses).toEqual([401, 401, 401, 401, 401, 401]);
+      expect(statuses).toEqual([401, 401, 401, 401, 401]);
       expect((await fetch(`${o}/healthz`)).status).toBe(200);
+      expect((await fetch(`${o}/`)).status).toBe(200);
       expect(running!.plugin.active()).toEqual([]);
     });
 

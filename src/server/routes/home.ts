@@ -1,32 +1,34 @@
-/** `GET /`: a placeholder page until the demo page replaces this file (same export, same route). */
+/**
+ * `GET /`: the demo page (`../demo/page.ts`). Open: it holds no data, and a browser's navigation
+ * cannot send a Bearer header; the page's own fetches send the key typed into its API key field.
+ * The script is bundled on the first request and kept in memory (`../demo/bundle.ts`); every
+ * answer carries the page's strict Content-Security-Policy.
+ */
+import { demoBundle } from '../demo/bundle';
+import { demoPage, type DemoPage } from '../demo/page';
 import type { Route } from '../route';
 
-const PAGE = `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>dialogue-pipeline</title></head>
-<body>
-<h1>dialogue-pipeline</h1>
-<p>The server is running. The demo page will live here.</p>
-<ul>
-<li><code>POST /api/dialogue</code>: the pipeline's events as server-sent events</li>
-<li><code>POST /v1/chat/completions</code>, <code>GET /v1/models</code>: OpenAI-compatible</li>
-<li><code>GET /metrics</code>, <code>GET /healthz</code></li>
-</ul>
-</body>
-</html>
-`;
+let page: Promise<DemoPage> | undefined;
+
+/** The page, built once per process. */
+const homePage = (): Promise<DemoPage> => (page ??= demoBundle().then(demoPage));
 
 /** The home page route. */
 export const homeRoute: Route = {
   method: 'GET',
   path: '/',
-  handler: ({ res }) => {
+  open: true,
+  handler: async ({ res }) => {
+    const { html, csp } = await homePage();
+    if (res.headersSent || res.destroyed) return;
     res.writeHead(200, {
       'content-type': 'text/html; charset=utf-8',
-      'content-length': String(Buffer.byteLength(PAGE)),
+      'content-length': String(Buffer.byteLength(html)),
+      'content-security-policy': csp,
       'cache-control': 'no-store',
+      'referrer-policy': 'no-referrer',
       'x-content-type-options': 'nosniff',
     });
-    res.end(PAGE);
+    res.end(html);
   },
 };

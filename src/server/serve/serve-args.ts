@@ -97,7 +97,7 @@ Options:
   -h, --help           Show this help.
 
 Environment:
-  DIALOGUE_API_KEY     When set, every route but /healthz needs "Authorization: Bearer <key>".
+  DIALOGUE_API_KEY     When set, every route but / (the static demo page) and /healthz needs "Authorization: Bearer <key>".
   PORT                 Port, when --port is not given.
   OPENAI_BASE_URL, OPENAI_API_KEY, OPENAI_MODEL   One OpenAI-compatible expert (no config file).
 
