@@ -8,6 +8,7 @@ export type { ExecutionPlan, PlanTask, KeyPlan } from './plan';
 export type {
   Expert, ExpertTask, ResponseCache, CachedAnswer, FusionStrategy, ExpertAnswer, FusionContext, AnswerScorer,
   OutputGuard, TokenRedactor, Validator, Router, RouteDecision, RouteInput, ExpertStatus, DialogueRequest,
+  Coordinator, FlightClaim, FlightLeader, FlightFollower, FlightRecord, SharedEvent, RemoteCancel,
 } from './ports';
 export type { PipelineMetrics, ExpertMetrics, Stage } from './pipeline/metrics';
 export type { Clock } from './operators/timed';
@@ -41,3 +42,4 @@ export type { ServedPlugin } from './server/route';
 export type { CorsOptions } from './server/cors';
 export { gracefulShutdown, type GracefulShutdownOptions } from './server/graceful-shutdown';
 export { redisCache, type RedisCacheOptions } from './sources/redis-cache';
+export { redisCoordinator, CoordinationError, type RedisCoordinatorOptions, type CoordinationOperation } from './sources/redis-coordinator';

@@ -3,6 +3,7 @@
  * wrapped at the edge, in src/sources, so operators stay testable in virtual time.
  */
 import type { Observable, SchedulerLike } from 'rxjs';
+import type { ErrorEvent, ExpertEvent, RetryEvent, StatusEvent, TokenEvent } from './events';
 import type { ExecutionPlan } from './plan';
 
 /** What an expert is asked to do. */
@@ -127,4 +128,80 @@ export interface RouteInput {
 /** Turns a prompt and the system state into a plan decision. */
 export interface Router {
   route(input: RouteInput): RouteDecision | Observable<RouteDecision>;
+}
+
+/**
+ * A public event as it travels between replicas: one of the events a shared execution emits,
+ * without the `requestId` (each replica re-stamps it with its own participants' ids).
+ */
+export type SharedEvent =
+  | Omit<TokenEvent, 'requestId'>
+  | Omit<RetryEvent, 'requestId'>
+  | Omit<StatusEvent, 'requestId'>
+  | Omit<ExpertEvent, 'requestId'>
+  | Omit<ErrorEvent, 'requestId'>;
+
+/**
+ * One entry of a shared execution's log, written by the leader, read by the followers:
+ * - `event`: a public event of the execution (token, retry, status, expert, error);
+ * - `answer`: the fused answer before the guard (each replica guards it itself);
+ * - `reset`: the execution restarted (a takeover): drop the partial text shown so far;
+ * - `end`: the last record; nothing follows.
+ */
+export type FlightRecord =
+  | { readonly kind: 'event'; readonly event: SharedEvent }
+  | { readonly kind: 'answer'; readonly text: string; readonly degraded: boolean }
+  | { readonly kind: 'reset'; readonly reason: string }
+  | { readonly kind: 'end' };
+
+/** This replica runs the shared execution: it appends every record for the followers. */
+export interface FlightLeader {
+  readonly role: 'leader';
+  /** True when this claim took over from a leader that was lost. */
+  readonly takeover: boolean;
+  /** Appends a record to the log (never throws; a failed write is reported by the coordinator). */
+  append(record: FlightRecord): void;
+}
+
+/**
+ * Another replica runs the shared execution. `records` replays its log from the start, then
+ * live; it completes after `end` and errors when the leader is lost (it left, died, or the
+ * coordinator lost its connection) before `end`.
+ */
+export interface FlightFollower {
+  readonly role: 'follower';
+  readonly records: Observable<FlightRecord>;
+}
+
+/** What `Coordinator.claim` decides for this replica. */
+export type FlightClaim = FlightLeader | FlightFollower;
+
+/** A cancel order from another replica; `reply` says whether the request was running here. */
+export interface RemoteCancel {
+  readonly requestId: string;
+  reply(running: boolean): void;
+}
+
+/**
+ * Coordination between replicas of a plugin (scale-out): cross-replica cancel and cross-replica
+ * single flight. Implemented by `redisCoordinator`; any implementation must never hang: every
+ * Observable errors or ends in bounded time when the shared store is unreachable.
+ */
+export interface Coordinator {
+  /** This replica's id, unique in the cluster. */
+  readonly replicaId: string;
+  /** Cancel orders sent by other replicas (hot; the plugin subscribes once). */
+  cancelOrders(): Observable<RemoteCancel>;
+  /** Asks every other replica to cancel `requestId`; completes once sent (fire and forget). */
+  broadcastCancel(requestId: string): Observable<void>;
+  /** Asks every other replica to cancel `requestId`; emits true once one had it, false when none did (bounded wait). */
+  cancelAnywhere(requestId: string): Observable<boolean>;
+  /**
+   * Claims the shared execution of `key`: emits one {@link FlightClaim}, then stays open. A
+   * leader holds a cluster-wide lock while subscribed; unsubscribing releases it (followers
+   * then see `records` error unless `end` was appended). Errors when the store is unreachable.
+   */
+  claim(key: string, options?: { readonly takeover?: boolean }): Observable<FlightClaim>;
+  /** Unsubscribes, ends every claim and closes the connections it opened. */
+  close(): Promise<void>;
 }

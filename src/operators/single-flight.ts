@@ -8,23 +8,32 @@
  *     request A:  x----------       x = execute; tokens a, answer n
  *     request B:  ---x-------       B joins: replays what A saw, then live
  *     flight:     -a--a--(n|)       one execution, experts started once
+ *
+ * With `coordinate` (a plugin with `coordination`), the flight's work is wrapped by it, so
+ * identical requests on other replicas share the execution too (see coordinated-execution.ts):
+ * one local flight per key and replica, one execution per key in the cluster.
  */
-import { of, type OperatorFunction } from 'rxjs';
+import { of, type Observable, type OperatorFunction } from 'rxjs';
 import { Flight } from '../pipeline/flight';
+import type { Job } from '../pipeline/job';
 import { handoff, type StageEvent } from '../pipeline/stage-events';
 import { handle } from './handle';
 
 /** Flights in progress, by cache key. */
 export type FlightRegistry = Map<string, Flight>;
 
-/** Shares `execution` between identical requests in flight. */
-export const singleFlight = (execution: OperatorFunction<StageEvent, StageEvent>, flights: FlightRegistry): OperatorFunction<StageEvent, StageEvent> =>
+/** Wraps a flight's work (key, the flight's first job, the local work) in cross-replica coordination. */
+export type Coordinate = (key: string, job: Job, work$: Observable<StageEvent>) => Observable<StageEvent>;
+
+/** Shares `execution` between identical requests in flight (across replicas too, with `coordinate`). */
+export const singleFlight = (execution: OperatorFunction<StageEvent, StageEvent>, flights: FlightRegistry, coordinate?: Coordinate): OperatorFunction<StageEvent, StageEvent> =>
   handle('execute', ({ job }) => {
     const key = job.cacheKey;
     if (key === undefined) return of(handoff('execute', job)).pipe(execution);
     let flight = flights.get(key);
     if (flight === undefined || !flight.joinable()) {
-      const started = new Flight(job, of(handoff('execute', job)).pipe(execution), () => {
+      const work$ = of(handoff('execute', job)).pipe(execution);
+      const started = new Flight(job, coordinate === undefined ? work$ : coordinate(key, job, work$), () => {
         if (flights.get(key) === started) flights.delete(key);
       });
       flights.set(key, started);

@@ -2,7 +2,8 @@
  * The one Observable chain, composed once per plugin from named segments:
  *
  *     request -> validate -> plan -> cacheLookup            (preflight)
- *             -> singleFlight(fanOutExperts -> fuse)        (execution, shared by identical requests)
+ *             -> singleFlight(fanOutExperts -> fuse)        (execution, shared by identical requests,
+ *                                                            across replicas with a coordinator)
  *             -> guard -> storeAnswer
  *             -> untilCancelled -> finish                   (envelope, per request)
  *
@@ -16,10 +17,11 @@ import { finish } from '../operators/finish';
 import { fuse } from '../operators/fuse';
 import { guard } from '../operators/guard';
 import { plan } from '../operators/plan';
-import { singleFlight, type FlightRegistry } from '../operators/single-flight';
+import { singleFlight, type Coordinate, type FlightRegistry } from '../operators/single-flight';
 import { storeAnswer } from '../operators/store-answer';
 import { untilCancelled } from '../operators/until-cancelled';
 import { validate } from '../operators/validate';
+import { coordinatedExecution } from './coordinated-execution';
 import type { PipelineDeps } from './deps';
 import type { Job } from './job';
 import { createRouteBuilder } from './route-builder';
@@ -33,7 +35,11 @@ export const buildChain = (deps: PipelineDeps): RunJob => {
   const buildRoute = createRouteBuilder(deps.experts, deps.fusion);
   const preflight = pipe(validate(deps), plan({ ...deps, buildRoute }), cacheLookup(deps));
   const flights: FlightRegistry = new Map();
-  const execution = pipe(singleFlight(pipe(fanOutExperts(deps), fuse(deps)), flights), guard(deps), storeAnswer(deps));
+  const { coordinator } = deps;
+  const coordinate: Coordinate | undefined = coordinator === undefined
+    ? undefined
+    : (key, job, work$) => coordinatedExecution(key, job, work$, { ...deps, coordinator });
+  const execution = pipe(singleFlight(pipe(fanOutExperts(deps), fuse(deps)), flights, coordinate), guard(deps), storeAnswer(deps));
   return (job, cancel$) => of(handoff('request', job)).pipe(
     preflight,
     execution,

@@ -2,7 +2,7 @@
 import type { SchedulerLike } from 'rxjs';
 import type { Clock } from '../operators/timed';
 import type { ExecutionPlan } from '../plan';
-import type { Expert, FusionStrategy, OutputGuard, ResponseCache, Router, Validator } from '../ports';
+import type { Coordinator, Expert, FusionStrategy, OutputGuard, ResponseCache, Router, Validator } from '../ports';
 import type { BottleneckRules } from './metrics';
 import type { RequestLimits } from './validate-request';
 import type { CacheWriter } from './cache-writer';
@@ -74,4 +74,6 @@ export interface PipelineDeps {
   readonly slots: ExecutionSlots;
   /** Requests in flight, for the router's load input. */
   readonly inFlight: () => number;
+  /** Cross-replica coordination (scale-out); absent: this process alone. */
+  readonly coordinator?: Coordinator;
 }

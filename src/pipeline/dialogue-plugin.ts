@@ -1,10 +1,10 @@
 /** The facade: `new DialoguePlugin(options)` and its request methods (DESIGN section 2). */
 import { randomUUID } from 'node:crypto';
-import { asyncScheduler, defer, filter, finalize, lastValueFrom, of, type Observable } from 'rxjs';
+import { asyncScheduler, catchError, defer, filter, finalize, firstValueFrom, lastValueFrom, of, type Observable, type Subscription } from 'rxjs';
 import { eachValueFrom } from 'rxjs-for-await';
 import { CancelledError, OverloadedError, SystemError, ValidationError } from '../errors';
 import { isTerminal, type PipelineEvent, type TerminalEvent } from '../events';
-import type { ResponseCache } from '../ports';
+import type { Coordinator, ResponseCache } from '../ports';
 import { CancelBus } from '../sources/cancel-sources';
 import { memoryCache } from '../sources/memory-cache';
 import { defaultRouter } from '../strategies/default-router';
@@ -44,6 +44,8 @@ export class DialoguePlugin {
   private readonly inFlight = new Map<string, true>();
   private readonly bus = new CancelBus();
   private readonly breakers: CircuitBreakers;
+  private readonly coordinator: Coordinator | undefined;
+  private readonly remoteCancels: Subscription | undefined;
   private closing: Promise<void> | undefined;
 
   /** Checks every option (one TypeError listing all problems) and builds the chain once. */
@@ -84,8 +86,15 @@ export class DialoguePlugin {
       breakers: this.breakers,
       slots: createExecutionSlots(numbers.limits.maxConcurrent, numbers.limits.maxQueued),
       inFlight: () => this.inFlight.size,
+      coordinator: options.coordination,
     };
     this.run = buildChain(this.deps);
+    this.coordinator = options.coordination;
+    // Cancel orders from other replicas: cancel here when running here, and say so.
+    this.remoteCancels = this.coordinator?.cancelOrders().subscribe({
+      next: (order) => order.reply(this.cancelHere(order.requestId)),
+      error: (error: unknown) => this.deps.reportSystemError(error, { requestId: '', stage: 'coordination' }),
+    });
   }
 
   /** The request as a cold Observable of events: work starts on subscribe; unsubscribing tears it all down. */
@@ -114,11 +123,34 @@ export class DialoguePlugin {
     return lastValueFrom(this.process(prompt, options).pipe(filter(isTerminal))).then(textOrThrow);
   }
 
-  /** Cancels a request in flight; true if it was running. */
+  /**
+   * Cancels a request in flight; true if it was running HERE. With `coordination`, the order
+   * also goes to every other replica (fire and forget), so the one running it cancels it.
+   */
   cancel(requestId: string): boolean {
-    if (!this.inFlight.has(requestId)) return false;
-    this.bus.publish({ requestId, reason: 'cancelled' });
-    return true;
+    const here = this.cancelHere(requestId);
+    this.broadcastCancel(requestId);
+    return here;
+  }
+
+  /**
+   * Cancels a request wherever it runs; resolves true if this or any other replica had it
+   * (other replicas are asked with a bounded wait). Never rejects. Without `coordination`,
+   * the same as `cancel`.
+   */
+  cancelAnywhere(requestId: string): Promise<boolean> {
+    const here = this.cancelHere(requestId);
+    const coordinator = this.coordinator;
+    if (coordinator === undefined || this.closing !== undefined) return Promise.resolve(here);
+    if (here) {
+      this.broadcastCancel(requestId);
+      return Promise.resolve(true);
+    }
+    const anywhere$ = coordinator.cancelAnywhere(requestId).pipe(catchError((error: unknown) => {
+      this.deps.reportSystemError(error, { requestId, stage: 'coordination' });
+      return of(false);
+    }));
+    return firstValueFrom(anywhere$, { defaultValue: false });
   }
 
   /** Cancels every request in flight; returns how many. */
@@ -138,13 +170,34 @@ export class DialoguePlugin {
     return [...this.inFlight.keys()];
   }
 
-  /** Cancels everything, refuses new requests, waits for pending cache writes, and closes the cache. */
+  /**
+   * Cancels everything, refuses new requests, waits for pending cache writes, and closes the
+   * cache and the coordinator (after it stops listening to other replicas' cancel orders).
+   */
   close(): Promise<void> {
     if (this.closing === undefined) {
+      this.remoteCancels?.unsubscribe();
       if (this.inFlight.size > 0) this.bus.publish({ reason: 'plugin closed' });
-      this.closing = this.deps.writer.drain().then(() => this.cache?.close());
+      this.closing = this.deps.writer.drain()
+        .then(() => this.cache?.close())
+        .finally(() => this.coordinator?.close());
     }
     return this.closing;
+  }
+
+  /** Cancels a request running in this process; true if it was. */
+  private cancelHere(requestId: string): boolean {
+    if (!this.inFlight.has(requestId)) return false;
+    this.bus.publish({ requestId, reason: 'cancelled' });
+    return true;
+  }
+
+  /** Tells the other replicas to cancel `requestId` (fire and forget; a failure is reported). */
+  private broadcastCancel(requestId: string): void {
+    if (this.coordinator === undefined || this.closing !== undefined) return;
+    this.coordinator.broadcastCancel(requestId).subscribe({
+      error: (error: unknown) => this.deps.reportSystemError(error, { requestId, stage: 'coordination' }),
+    });
   }
 
   /** A request that never runs: start, metrics and its terminal event. */

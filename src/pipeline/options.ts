@@ -1,7 +1,7 @@
 /** The plugin's options, their defaults, and their validation (all problems at once). */
 import type { SchedulerLike } from 'rxjs';
 import type { Clock } from '../operators/timed';
-import type { Expert, FusionStrategy, OutputGuard, ResponseCache, Router, Validator } from '../ports';
+import type { Coordinator, Expert, FusionStrategy, OutputGuard, ResponseCache, Router, Validator } from '../ports';
 import type { FusionName } from '../strategies/fusion-registry';
 import type { InjectionHeuristic } from '../strategies/injection-heuristics';
 import type { SystemErrorContext } from './deps';
@@ -39,6 +39,11 @@ export interface DialoguePluginOptions {
   readonly validator?: Validator;
   /** Alerting hook for every system error (never called for the caller's own mistakes). */
   readonly onSystemError?: (error: unknown, context: SystemErrorContext) => void;
+  /**
+   * Scale-out: shares single flight and cancellation with the other replicas through this
+   * coordinator (e.g. `redisCoordinator()`). `close()` closes it. Default: none.
+   */
+  readonly coordination?: Coordinator;
   /** Default: the scheduler's clock. */
   readonly clock?: Clock;
   /** Default: `asyncScheduler` (virtual inside `TestScheduler.run`). */
@@ -108,6 +113,10 @@ export const resolveNumbers = (options: DialoguePluginOptions): ResolvedNumbers 
   }
   if (raw.cache !== undefined && raw.cache !== false && !(isObject(raw.cache) && typeof raw.cache.get === 'function' && typeof raw.cache.set === 'function')) {
     problems.push('cache must be a ResponseCache (get, set, close) or false');
+  }
+  if (raw.coordination !== undefined && !(isObject(raw.coordination) && typeof raw.coordination.claim === 'function'
+    && typeof raw.coordination.cancelOrders === 'function' && typeof raw.coordination.close === 'function')) {
+    problems.push('coordination must be a Coordinator (claim, cancelOrders, broadcastCancel, cancelAnywhere, close)');
   }
   const inputGuard = group(problems, raw, 'inputGuard');
   if (inputGuard?.injection !== undefined && !['flag', 'block', 'off'].includes(inputGuard.injection as string)) {
