@@ -7,6 +7,7 @@
  */
 import { cancelCase } from './cases/cancel';
 import { fanOutCase, type FanOutOptions } from './cases/fan-out';
+import { guardLatencyCase } from './cases/guard-latency';
 import { perTokenCase } from './cases/per-token';
 import type { Impl } from './impls';
 import type { Effort } from './measure';
@@ -29,6 +30,7 @@ CASES['b-per-token'] = (impl, effort) => perTokenCase('b-per-token', impl, 'defa
 CASES['b-per-token-noguard'] = (impl, effort) => perTokenCase('b-per-token-noguard', impl, 'none', effort);
 CASES['c-between'] = (impl, effort) => cancelCase('c-between', impl, 'between', effort);
 CASES['c-inside'] = (impl, effort) => cancelCase('c-inside', impl, 'inside', effort);
+CASES['d-guard-latency'] = (impl, effort) => guardLatencyCase('d-guard-latency', impl, effort);
 
 const flag = (args: readonly string[], name: string, fallback: number): number => {
   const at = args.indexOf(name);

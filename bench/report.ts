@@ -1,6 +1,6 @@
 /** Renders the bench results as the generated part of BENCHMARKS.md. */
 import type { Hotspots } from './profile';
-import type { CancelCaseResult, CaseResult, RequestCaseResult } from './result';
+import type { CancelCaseResult, CaseResult, GuardCaseResult, RequestCaseResult } from './result';
 
 /** Where and when the numbers were taken. */
 export interface Environment {
@@ -16,7 +16,7 @@ export interface Environment {
 }
 
 /** Targets (DESIGN section 8 and the bench brief). */
-export const TARGETS = { requestRatio: 3, perTokenNs: 1000, cancelMedianUs: 50 } as const;
+export const TARGETS = { requestRatio: 3, perTokenNs: 1000, cancelMedianUs: 50, guardWordP99Tokens: 1 } as const;
 
 /** One target's verdict, for the summary. */
 export interface Verdict { readonly target: string; readonly measured: string; readonly pass: boolean }
@@ -75,6 +75,7 @@ const fanOutSection = (results: ReadonlyMap<string, CaseResult>, runs: Runs, ver
     '| tokens arrive | in flight | cache | pipeline mean | p50 | p99 | baseline mean | p50 | p99 | ratio | requests (pipe / base) | target <= 3x |',
     '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
+  const header = lines.length;
   for (const [name, baseName, label] of FAN_OUT_ROWS) {
     const pipe = requestResult(results, name, 'pipeline');
     const base = requestResult(results, baseName, 'baseline');
@@ -87,6 +88,7 @@ const fanOutSection = (results: ReadonlyMap<string, CaseResult>, runs: Runs, ver
   }
   const pipe = requestResult(results, 'a-seq-noguard', 'pipeline');
   const base = requestResult(results, 'a-seq-noguard', 'baseline');
+  if (lines.length === header && (pipe === undefined || base === undefined)) return []; // no case (a) in this run (--only)
   if (pipe !== undefined && base !== undefined) {
     const ratio = pipe.load.perRequestNs / base.load.perRequestNs;
     lines.push(`| _diagnostic: as row 1 with \`noGuard\` on both sides_ | | | ${us(pipe.load.perRequestNs)} | ${us(pipe.load.latencyNs.p50)} | ${us(pipe.load.latencyNs.p99)} | ${us(base.load.perRequestNs)} | ${us(base.load.latencyNs.p50)} | ${us(base.load.latencyNs.p99)} | ${ratio.toFixed(2)}x | ${pipe.load.requests} / ${base.load.requests} | (no target) |`,
@@ -143,6 +145,7 @@ const cancelSection = (results: ReadonlyMap<string, CaseResult>, runs: Runs, ver
     '| cancel lands | impl | cancels | to last expert teardown p50 | p99 | to first teardown p50 | to `cancelled` event p50 | p99 | target p50 < 50 us |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
+  const header = lines.length;
   for (const [name, label] of [['c-between', 'between tokens'], ['c-inside', 'inside a token callback']] as const) {
     for (const impl of ['pipeline', 'baseline'] as const) {
       const r = cancelResult(results, name, impl);
@@ -154,10 +157,68 @@ const cancelSection = (results: ReadonlyMap<string, CaseResult>, runs: Runs, ver
       lines.push(`| ${label} | ${impl} | ${r.samples} | ${us(r.toLastTeardownNs.p50)}${range} | ${us(r.toLastTeardownNs.p99)} | ${us(r.toFirstTeardownNs.p50)} | ${us(r.toCancelledEventNs.p50)} | ${us(r.toCancelledEventNs.p99)} | ${impl === 'pipeline' ? mark(pass) : '(reference)'} |`);
     }
   }
+  if (lines.length === header) return []; // no case (c) in this run (--only)
   const counts = (['c-between', 'c-inside'] as const).map((name) => cancelResult(results, name, 'pipeline'))
     .filter((r): r is CancelCaseResult => r !== undefined)
     .map((r) => `${r.case}: ${r.teardowns} teardowns probed for ${r.samples} cancels x ${r.experts} experts, simulatedExpert stats.cancelled +${r.expertStatsCancelled ?? '?'}`);
   if (counts.length > 0) lines.push('', `Teardown reached every expert (pipeline): ${counts.join('; ')}.`);
+  return lines;
+};
+
+/** The stream of case (d) the token-delay target applies to: the simulated experts' word tokens. */
+const GUARD_WORD_STREAM = 'words/words';
+
+const guardSection = (results: ReadonlyMap<string, CaseResult>, runs: Runs, verdicts: Verdict[]): string[] => {
+  const found = results.get('d-guard-latency/pipeline');
+  if (found?.kind !== 'guard') return [];
+  const r: GuardCaseResult = found;
+  const words = r.streams.find((s) => s.stream === GUARD_WORD_STREAM);
+  const maxHeld = Math.max(...r.streams.map((s) => s.heldChars.max));
+  const pass = Number.isFinite(r.maxHoldBack) && maxHeld <= r.maxHoldBack && words !== undefined && words.tokenDelay.p99 <= TARGETS.guardWordP99Tokens;
+  verdicts.push({
+    target: '(d) guard hold-back bounded by the window: max held <= maxHoldBack on every stream, p99 delay <= 1 token on the experts\' word tokens',
+    measured: `max held ${maxHeld} chars (maxHoldBack ${r.maxHoldBack}); word tokens: p99 delay ${words?.tokenDelay.p99 ?? '?'} token${words?.tokenDelay.p99 === 1 ? '' : 's'}`,
+    pass,
+  });
+  const medians = (runs.get('d-guard-latency/pipeline') ?? []).flatMap((run) => (run.kind === 'guard' ? [run.streams[0]?.pushNsPerToken.p50 ?? Number.NaN] : []));
+  const f2 = (n: number): string => n.toFixed(2);
+  const lines = [
+    '## (d) the default guard\'s streaming redactor: hold-back and cost per token',
+    '',
+    '`defaultGuard().open()` alone (no pipeline, no baseline), on three texts, each as word tokens (with their leading',
+    'whitespace, as `simulatedExpert` splits) and as LLM-like sub-word pieces of 2-5 characters (seeded):',
+    '',
+    '- **experts\' answer (b)**: the 10,000-word answer of case (b), what the simulated experts stream;',
+    '- **prose + secrets**: 6,000 words with a secret every 20-60 words: e-mails, API keys (`sk-proj-`, `ghp_`, `AKIA`,',
+    '  `sk_live_`), `api_key=` and `"client_secret": "..."` assignments, bearer tokens, card numbers (1 in 10 fails Luhn',
+    '  and is kept);',
+    '- **prose + private-key blocks**: 4,000 words with an RSA private-key block (25 lines of 64, ~1.7 kB) every 300-500 words.',
+    '',
+    'The texts are built from plain and secret segments, so where each output character comes from is known; every',
+    'stream\'s output equals `guard.apply(text)` (checked).',
+    '',
+    '- **delay in tokens**, per emitted character: pushes between the one that brought the character and the one that',
+    '  emitted it (`flush()`, at the end, counts as one more push). A replacement (`[REDACTED:...]`) counts from the',
+    '  push that brought the secret\'s last character, so a long secret shows in "held", not here.',
+    '- **delay in chars**: input characters that arrived after the character before it was emitted.',
+    '- **held**: after each push, input characters received and not yet emitted (or replaced).',
+    `- **maxHoldBack** = ${r.maxHoldBack}: probed, the most the redactor held before releasing an unterminated`,
+    '  `-----BEGIN PRIVATE KEY-----` streamed one character per push (beyond it held text is released as if the source ended).',
+    '',
+    '| stream | tokens | chars in / out | secrets | delay in tokens: mean | p50 | p99 | max | delay in chars: mean | p99 | max | held after a push: mean | p99 | max |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...r.streams.map((s) => `| ${cell(s.label, 200)} | ${s.tokens} | ${s.chars} / ${s.outputChars} | ${s.redactions} | ${f2(s.tokenDelay.mean)} | ${s.tokenDelay.p50} | ${s.tokenDelay.p99} | ${s.tokenDelay.max} | ${f2(s.charDelay.mean)} | ${s.charDelay.p99} | ${s.charDelay.max} | ${f2(s.heldChars.mean)} | ${s.heldChars.p99} | ${s.heldChars.max} |`),
+    '',
+    `Target: held <= maxHoldBack (${r.maxHoldBack}) on every stream (max ${maxHeld}) and p99 delay <= 1 token on the experts' word tokens: ${mark(pass)}.`,
+    '',
+    `CPU cost of \`push()\`: after ${r.warmupRounds} warm-up rounds, rounds of one pass per stream (a fresh redactor, every push and`,
+    'the flush, timed as a whole) for the budget; ns per token of each pass.',
+    '',
+    '| stream | ns per token: median pass | mean | min | max | ns per input char | passes |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...r.streams.map((s) => `| ${cell(s.label, 200)} | ${s.pushNsPerToken.p50.toFixed(0)} | ${s.pushNsPerToken.mean.toFixed(0)} | ${s.pushNsPerToken.min.toFixed(0)} | ${s.pushNsPerToken.max.toFixed(0)} | ${s.nsPerChar.toFixed(0)} | ${s.pushNsPerToken.n} |`),
+  ];
+  if (medians.length > 1) lines.push('', `First stream, median pass over ${medians.length} runs: ${Math.min(...medians).toFixed(0)}-${Math.max(...medians).toFixed(0)} ns per token.`);
   return lines;
 };
 
@@ -171,13 +232,16 @@ const sameWorkSection = (results: ReadonlyMap<string, CaseResult>): string[] => 
     '| case | pipeline events / tokens / token chars | baseline events / tokens / token chars | final text identical |',
     '| --- | --- | --- | --- |',
   ];
+  let rows = 0;
   for (const name of ['a-seq', 'a-seq-microtask', 'a-seq-noguard', 'b-per-token', 'b-per-token-noguard']) {
     const pipe = requestResult(results, name, 'pipeline');
     const base = requestResult(results, name, 'baseline');
     if (pipe === undefined || base === undefined) continue;
     const show = (r: RequestCaseResult): string => `${r.check.events} / ${r.check.tokens} / ${r.check.tokenChars}`;
+    rows++;
     lines.push(`| ${name} | ${show(pipe)} | ${show(base)} | ${pipe.check.text === base.check.text && pipe.check.tokenChars === base.check.tokenChars ? 'yes' : '**NO**'} |`);
   }
+  if (rows === 0) return []; // no case (a) or (b) in this run (--only)
   lines.push('', 'The pipeline sends 3 more events per request than the baseline: `plan`, `cache` and `metrics` (the baseline',
     'sends `start`, the tokens, one `expert` per expert and `complete`).');
   return lines;
@@ -247,13 +311,15 @@ const hotspotSection = (profiles: readonly ProfiledRun[]): string[] => {
 /** The generated markdown (between the markers in BENCHMARKS.md) and the verdicts. */
 export const renderReport = (env: Environment, results: ReadonlyMap<string, CaseResult>, profiles: readonly ProfiledRun[], runs: Runs = new Map()): { markdown: string; verdicts: Verdict[] } => {
   const verdicts: Verdict[] = [];
+  // Sections without results (not run: --only) are left out.
   const body = [
-    ...fanOutSection(results, runs, verdicts), '',
-    ...perTokenSection(results, runs, verdicts), '',
-    ...cancelSection(results, runs, verdicts), '',
-    ...sameWorkSection(results), '',
-    ...hotspotSection(profiles),
-  ];
+    fanOutSection(results, runs, verdicts),
+    perTokenSection(results, runs, verdicts),
+    cancelSection(results, runs, verdicts),
+    guardSection(results, runs, verdicts),
+    sameWorkSection(results),
+    hotspotSection(profiles),
+  ].filter((section) => section.length > 0).flatMap((section, i) => (i === 0 ? section : ['', ...section]));
   const lines = [
     `_Generated by \`npm run bench\` on ${env.date} (${env.mode}). Each case and implementation ran in a fresh process,`,
     `one after another; each warmed up (${env.mode.startsWith('full') ? 'at least 200 requests and 1.5 s' : 'briefly'}) before its measured run._`,

@@ -39,5 +39,38 @@ export interface CancelCaseResult {
   readonly expertStatsCancelled?: number;
 }
 
-/** Either kind, with the case process's own CPU time (user + system), to tell how busy the rest of the machine was. */
-export type CaseResult = (RequestCaseResult | CancelCaseResult) & { readonly processCpuMs?: number };
+/** Case (d), one token stream through the default guard's streaming redactor. */
+export interface GuardStreamResult {
+  readonly stream: string;
+  readonly label: string;
+  readonly tokens: number;
+  /** Input and output characters (UTF-16 code units). */
+  readonly chars: number;
+  readonly outputChars: number;
+  /** Secrets replaced. */
+  readonly redactions: number;
+  /** Per emitted character: pushes between the one that brought it (or, for a replacement, the secret's last character) and the one that emitted it; `flush()` counts as one more push. */
+  readonly tokenDelay: Summary;
+  /** Per emitted character: input characters that arrived after it before it was emitted. */
+  readonly charDelay: Summary;
+  /** After each push: input characters received and not yet accounted for by the output. */
+  readonly heldChars: Summary;
+  /** Per timed pass (a fresh redactor, every push and the flush): ns per token. */
+  readonly pushNsPerToken: Summary;
+  /** Mean ns per input character. */
+  readonly nsPerChar: number;
+}
+
+/** Case (d): the default guard's hold-back and cost per token (no pipeline/baseline pair; `impl` is ignored). */
+export interface GuardCaseResult {
+  readonly kind: 'guard';
+  readonly case: string;
+  readonly impl: Impl;
+  /** The redactor's effective bound on held characters, probed (the most it held before releasing). */
+  readonly maxHoldBack: number;
+  readonly warmupRounds: number;
+  readonly streams: readonly GuardStreamResult[];
+}
+
+/** Any kind, with the case process's own CPU time (user + system), to tell how busy the rest of the machine was. */
+export type CaseResult = (RequestCaseResult | CancelCaseResult | GuardCaseResult) & { readonly processCpuMs?: number };

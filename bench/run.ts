@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --no-profile] [-- --compiled]`: runs every case for the
+ * `npm run bench [-- --quick] [-- --no-profile] [-- --compiled] [-- --only <case>[,<case>...]]`: runs every case for the
  * pipeline and the baseline, each in a fresh process (`node --expose-gc --import tsx
  * bench/case.ts <case> <impl>`), one after another, then profiles the pipeline on cases (a) and
  * (b) and the baseline on (a), and writes the results between the markers of BENCHMARKS.md (the
@@ -10,6 +10,9 @@
  * code as `npm run build` ships it, and writes bench/out/BENCHMARKS.compiled.md.
  * `--repeat N` runs every case N times (alternating which implementation goes first), reports the
  * median run and the range of the ratios; N x the time.
+ * `--only a-seq,d-guard-latency` runs only the named cases (and their profiles); the report then
+ * covers only them and goes to bench/out/BENCHMARKS.only.md (BENCHMARKS.md is left alone: the
+ * run does not merge its results with an earlier full run's).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -33,6 +36,8 @@ const quick = args.includes('--quick');
 const compiled = args.includes('--compiled');
 const repeatAt = args.indexOf('--repeat');
 const repeat = repeatAt < 0 ? 1 : Math.max(1, Math.floor(Number(args[repeatAt + 1]) || 1));
+const onlyAt = args.indexOf('--only');
+const only = onlyAt < 0 ? undefined : new Set((args[onlyAt + 1] ?? '').split(',').map((name) => name.trim()).filter((name) => name !== ''));
 const profile = !quick && !args.includes('--no-profile');
 const scale = (full: number, smoke: number): number => (quick ? smoke : full);
 
@@ -48,6 +53,8 @@ const JOBS: readonly Job[] = [
   { name: 'b-per-token-noguard', impls: both, budgetMs: scale(2500, 300), warmup: scale(30, 3) },
   { name: 'c-between', impls: both, budgetMs: scale(4000, 400), warmup: scale(48, 8) },
   { name: 'c-inside', impls: both, budgetMs: scale(4000, 400), warmup: scale(48, 8) },
+  // A property of the guard alone: one process, no baseline; warmup counts rounds over its streams.
+  { name: 'd-guard-latency', impls: ['pipeline'], budgetMs: scale(3000, 300), warmup: scale(20, 2) },
 ];
 const PROFILES: readonly { name: string; impl: 'pipeline' | 'baseline'; budgetMs: number; warmup: number; label: string }[] = [
   { name: 'a-seq', impl: 'pipeline', budgetMs: 3000, warmup: 200, label: '(a) sequential, pipeline' },
@@ -56,9 +63,10 @@ const PROFILES: readonly { name: string; impl: 'pipeline' | 'baseline'; budgetMs
   { name: 'b-per-token', impl: 'baseline', budgetMs: 3000, warmup: 30, label: '(b), baseline' },
 ];
 
-/** The run with the median figure (time per request; median cancel latency). */
+/** The run with the median figure (time per request; median cancel latency; the guard's median ns per token on the first stream). */
 const medianRun = (all: readonly CaseResult[]): CaseResult => {
-  const figure = (r: CaseResult): number => (r.kind === 'requests' ? r.load.perRequestNs : r.toLastTeardownNs.p50);
+  const figure = (r: CaseResult): number => (r.kind === 'requests' ? r.load.perRequestNs
+    : r.kind === 'cancel' ? r.toLastTeardownNs.p50 : r.streams[0]?.pushNsPerToken.p50 ?? 0);
   return [...all].sort((a, b) => figure(a) - figure(b))[Math.floor((all.length - 1) / 2)]!;
 };
 
@@ -100,7 +108,7 @@ const environment = (loadBefore: number, otherCpuShare: number): Environment => 
     cpu: all[0]?.model.trim() ?? 'unknown', cores: all.length, memoryGiB: totalmem() / 2 ** 30, os: `${type()} ${release()}`,
     node: process.version, rxjs: version('rxjs'), typescript: version('typescript'), tsx: version('tsx'),
     date: new Date().toISOString(),
-    mode: `${quick ? 'quick smoke run, --quick' : 'full run'}${compiled ? ', --compiled' : ''}${repeat > 1 ? `, --repeat ${repeat}: median of ${repeat} runs` : ''}`,
+    mode: `${quick ? 'quick smoke run, --quick' : 'full run'}${compiled ? ', --compiled' : ''}${repeat > 1 ? `, --repeat ${repeat}: median of ${repeat} runs` : ''}${only === undefined ? '' : `, --only ${[...only].join(',')}`}`,
   };
 };
 
@@ -124,6 +132,14 @@ const compile = (): void => {
 };
 
 const main = (): void => {
+  if (only !== undefined) {
+    const unknown = [...only].filter((name) => !JOBS.some((job) => job.name === name));
+    if (only.size === 0 || unknown.length > 0) {
+      throw new Error(`--only needs case names (comma-separated) from: ${JOBS.map((job) => job.name).join(', ')}${unknown.length > 0 ? `; unknown: ${unknown.join(', ')}` : ''}`);
+    }
+  }
+  const jobs = JOBS.filter((job) => only === undefined || only.has(job.name));
+  const profiled = PROFILES.filter((job) => only === undefined || only.has(job.name));
   const started = Date.now();
   const loadBefore = loadavg()[0] ?? 0;
   const busyBefore = machineBusyMs();
@@ -131,9 +147,9 @@ const main = (): void => {
   mkdirSync(OUT, { recursive: true });
   if (compiled) compile();
   const runs = new Map<string, CaseResult[]>();
-  process.stderr.write(`bench: ${quick ? 'quick smoke run' : 'full run'}${compiled ? ' on tsc output' : ''}, one process per case${repeat > 1 ? `, ${repeat} times` : ''}\n`);
+  process.stderr.write(`bench: ${quick ? 'quick smoke run' : 'full run'}${compiled ? ' on tsc output' : ''}${only === undefined ? '' : ` of ${jobs.map((job) => job.name).join(', ')}`}, one process per case${repeat > 1 ? `, ${repeat} times` : ''}\n`);
   for (let round = 0; round < repeat; round++) {
-    for (const job of JOBS) {
+    for (const job of jobs) {
       for (const impl of round % 2 === 0 ? job.impls : [...job.impls].reverse()) {
         const key = `${job.name}/${impl}`;
         runs.set(key, [...(runs.get(key) ?? []), runCase(job.name, impl, job.budgetMs, job.warmup)]);
@@ -142,9 +158,9 @@ const main = (): void => {
   }
   const results = new Map([...runs].map(([key, all]) => [key, medianRun(all)] as const));
   const profiles: ProfiledRun[] = [];
-  if (profile) {
+  if (profile && profiled.length > 0) {
     process.stderr.write('bench: CPU profiles\n');
-    for (const job of PROFILES) {
+    for (const job of profiled) {
       const file = `${job.name}-${job.impl}${compiled ? '.compiled' : ''}.cpuprofile`;
       runCase(job.name, job.impl, job.budgetMs, job.warmup, ['--profile', join(OUT, file)], ['--enable-source-maps']);
       const timed = results.get(`${job.name}/${job.impl}`);
@@ -160,7 +176,7 @@ const main = (): void => {
   const own = process.cpuUsage(ownBefore);
   const otherMs = machineBusyMs() - busyBefore - childCpuMs - (own.user + own.system) / 1000;
   const otherCpuShare = Math.max(0, otherMs / (Date.now() - started));
-  const suffix = `${quick ? '.quick' : ''}${compiled ? '.compiled' : ''}`;
+  const suffix = `${quick ? '.quick' : ''}${compiled ? '.compiled' : ''}${only === undefined ? '' : '.only'}`;
   writeFileSync(join(OUT, `results${suffix}.json`), JSON.stringify([...runs.values()].flat(), null, 2));
   const { markdown, verdicts } = renderReport(environment(loadBefore, otherCpuShare), results, profiles, runs);
   const target = suffix === '' ? join(ROOT, 'BENCHMARKS.md') : join(OUT, `BENCHMARKS${suffix}.md`);
