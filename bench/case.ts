@@ -31,6 +31,8 @@ CASES['b-per-token-noguard'] = (impl, effort) => perTokenCase('b-per-token-nogua
 CASES['c-between'] = (impl, effort) => cancelCase('c-between', impl, 'between', effort);
 CASES['c-inside'] = (impl, effort) => cancelCase('c-inside', impl, 'inside', effort);
 CASES['d-guard-latency'] = (impl, effort) => guardLatencyCase('d-guard-latency', impl, effort);
+// Loaded on demand: it brings the Redis client and the replica driver, which the other cases' processes need not load.
+CASES['e-scale-out'] = async (impl, effort) => (await import('./cases/scale-out.js')).scaleOutCase('e-scale-out', impl, effort);
 
 const flag = (args: readonly string[], name: string, fallback: number): number => {
   const at = args.indexOf(name);

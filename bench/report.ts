@@ -1,6 +1,7 @@
 /** Renders the bench results as the generated part of BENCHMARKS.md. */
 import type { Hotspots } from './profile';
-import type { CancelCaseResult, CaseResult, GuardCaseResult, RequestCaseResult } from './result';
+import type { CancelCaseResult, CaseResult, GuardCaseResult, RequestCaseResult, ScaleOutCaseResult } from './result';
+import type { Summary } from './stats';
 
 /** Where and when the numbers were taken. */
 export interface Environment {
@@ -222,6 +223,71 @@ const guardSection = (results: ReadonlyMap<string, CaseResult>, runs: Runs, verd
   return lines;
 };
 
+/** Case (e): figures only, no target (issue 7 item 4 asks for the numbers). */
+const scaleOutSection = (results: ReadonlyMap<string, CaseResult>, runs: Runs): string[] => {
+  const found = results.get('e-scale-out/pipeline');
+  if (found?.kind !== 'scale-out') return [];
+  const r: ScaleOutCaseResult = found;
+  const { cancel, flight } = r;
+  const m2 = (n: number): string => (Number.isFinite(n) ? n.toFixed(2) : '?');
+  const row = (label: string, s: Summary): string => `| ${label} | ${s.n} | ${m2(s.p50)} | ${m2(s.p99)} | ${m2(s.mean)} | ${m2(s.min)} | ${m2(s.max)} |`;
+  const names = ['A', 'B', 'C'];
+  const all = (runs.get('e-scale-out/pipeline') ?? []).flatMap((run) => (run.kind === 'scale-out' ? [run] : []));
+  const range = (figure: (run: ScaleOutCaseResult) => number): string => {
+    if (all.length < 2) return '';
+    const values = all.map(figure);
+    return ` (${m2(Math.min(...values))}-${m2(Math.max(...values))} over ${all.length} runs)`;
+  };
+  const stamped = flight.firstTokenStampedBy === 'replica'
+    ? 'the `at` the replica put on its event line (shared clock)'
+    : 'the moment the bench process parsed the line (replica.ts\'s event lines carry no timestamp)';
+  return [
+    '## (e) scale-out on Redis',
+    '',
+    `${r.replicas} replica processes (spec/support/replica.ts, run through tsx: each a \`DialoguePlugin\` with ${r.experts} \`simulatedExpert\`s, first`,
+    `token after ${r.expertFirstTokenMs} ms then one every ${r.expertTokenMs} ms, \`redisCache\` and \`redisCoordinator\`) on one Redis (${r.redis}), driven over their`,
+    'stdin/stdout by the case process (spec/support/replica-cluster.ts); started by the case and stopped at its end, with the',
+    `run's Redis keys (${r.keysLeftAfterStop === null ? 'private server: stopped' : `${r.keysLeftAfterStop} left after the stop`}). Milliseconds. No target: issue 7 item 4 asks for the figures.`,
+    '',
+    `**Cancel across replicas.** ${cancel.samples} samples after ${cancel.warmup} warm-up ones, one at a time (\`measureCancelLatency\`): a long`,
+    'request runs on replica A; after its first token, `cancel(id)` on replica B; from that call (B\'s timestamp) to the experts\'',
+    'teardown on A (A\'s timestamps), both taken inside the replicas with `performance.timeOrigin + performance.now()`, one',
+    'clock for the processes of a machine.',
+    '',
+    '| | samples | p50 | p99 | mean | min | max |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    row('cancel on B -> last expert torn down on A', cancel.toLastTeardownMs),
+    `| cancel on B -> first expert torn down on A | ${cancel.samples} | ${m2(cancel.toFirstTeardownMs.p50)} | ${m2(cancel.toFirstTeardownMs.p99)} | | | |`,
+    '',
+    `Experts still active on A afterwards: ${cancel.activeExpertsAfter}.${range((run) => run.cancel.toLastTeardownMs.p50) === '' ? '' : ` Median to the last teardown${range((run) => run.cancel.toLastTeardownMs.p50)}.`}`,
+    '',
+    `**Single flight across replicas.** ${flight.prompts} new prompts (after ${flight.warmup} warm-up ones), one at a time, each sent to A, B and C at`,
+    'once (three stdin writes in one tick, A first). The replica whose experts started (`stats.started` of each replica, read',
+    'before and after the prompt) led, the others followed its log in Redis. Time to first token (TTFT) per replica: from just',
+    `before the bench wrote the \`process\` command to its stdin to its first \`token\` event, taken at ${stamped}.`,
+    ...(flight.firstTokenStampedBy === 'replica' ? ['Every figure includes the stdin hop; follower - leader cancels it.']
+      : ['Every figure includes the pipe hops both ways and the bench process\'s own scheduling among the busy processes of the',
+        'machine; follower - leader cancels the hops, not that jitter, which is of the order of the difference itself.']),
+    'A difference is negative when the follower\'s first token came first. The leader\'s TTFT includes the experts\' first-token',
+    `delay (${r.expertFirstTokenMs} ms) and, as the default guard releases a word when the next token arrives (see (d)), one token interval (${r.expertTokenMs} ms).`,
+    '',
+    '| | samples | p50 | p99 | mean | min | max |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    row('leader TTFT', flight.leaderTtftMs),
+    row('follower TTFT (both followers)', flight.followerTtftMs),
+    row('**follower TTFT - leader TTFT** (each follower)', flight.followerOverheadMs),
+    row('later follower - leader (per prompt)', flight.slowerFollowerOverheadMs),
+    row('cross-check: follower - leader from the replicas\' own `metrics.ttft` (`Date.now()`, whole ms)', flight.metricsTtftMs.followerOverhead),
+    '',
+    `Leader: ${flight.leaderCounts.map((n, k) => `${names[k] ?? `#${k}`} ${n}`).join(', ')} of ${flight.prompts} prompts${flight.noSingleLeader > 0 ? `; ${flight.noSingleLeader} without exactly one leader (left out above)` : ''}.`,
+    `Experts started across the cluster: ${flight.expertsStarted} for ${flight.prompts} prompts x ${r.experts} experts (${flight.promptsStartedOnce} of ${flight.prompts} prompts started exactly ${r.experts}; per prompt ${flight.startedPerPrompt.min}-${flight.startedPerPrompt.max}).`,
+    `All three replicas completed: ${flight.allComplete} of ${flight.prompts} prompts; with the same final text: ${flight.sameText} of ${flight.prompts}.${range((run) => run.flight.followerOverheadMs.p50) === '' ? '' : ` Median follower - leader${range((run) => run.flight.followerOverheadMs.p50)}.`}`,
+    '',
+    `Wall time: ${(r.wallMs.start / 1000).toFixed(1)} s to start Redis and the replicas, ${(r.wallMs.cancel / 1000).toFixed(1)} s of cancels, ${(r.wallMs.flight / 1000).toFixed(1)} s of prompts, ${(r.wallMs.stop / 1000).toFixed(1)} s to stop.`,
+    `CPU outside the case process: replicas ${(r.helperCpuMs.replicasMs / 1000).toFixed(1)} s (start-up included), Redis ${(r.helperCpuMs.redisMs / 1000).toFixed(1)} s${r.redis.startsWith('shared') ? ' (the whole server)' : ''}; counted as the bench's in "other load".`,
+  ];
+};
+
 const sameWorkSection = (results: ReadonlyMap<string, CaseResult>): string[] => {
   const lines = [
     '## Same work check',
@@ -317,6 +383,7 @@ export const renderReport = (env: Environment, results: ReadonlyMap<string, Case
     perTokenSection(results, runs, verdicts),
     cancelSection(results, runs, verdicts),
     guardSection(results, runs, verdicts),
+    scaleOutSection(results, runs),
     sameWorkSection(results),
     hotspotSection(profiles),
   ].filter((section) => section.length > 0).flatMap((section, i) => (i === 0 ? section : ['', ...section]));
@@ -339,7 +406,7 @@ export const renderReport = (env: Environment, results: ReadonlyMap<string, Case
     '',
     '| target | measured | result |',
     '| --- | --- | --- |',
-    ...verdicts.map((v) => `| ${v.target} | ${v.measured} | ${mark(v.pass)} |`),
+    ...(verdicts.length > 0 ? verdicts.map((v) => `| ${v.target} | ${v.measured} | ${mark(v.pass)} |`) : ['| (none among the cases of this run) | | |']),
     '',
     ...body,
   ];

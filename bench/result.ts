@@ -72,5 +72,64 @@ export interface GuardCaseResult {
   readonly streams: readonly GuardStreamResult[];
 }
 
+/** Case (e): three replica processes on one Redis. Times in MILLISECONDS (they are ms-scale and measured as such). */
+export interface ScaleOutCaseResult {
+  readonly kind: 'scale-out';
+  readonly case: string;
+  readonly impl: Impl;
+  readonly replicas: number;
+  /** Experts per replica (replica.ts: alpha, beta, gamma), and their simulated delays. */
+  readonly experts: number;
+  readonly expertFirstTokenMs: number;
+  readonly expertTokenMs: number;
+  /** Which Redis: the machine's shared server (a random namespace) or a private `redis-server`. */
+  readonly redis: string;
+  /** Cancel on replica B to the experts' teardown on replica A, timestamps from inside both replicas. */
+  readonly cancel: {
+    readonly samples: number;
+    readonly warmup: number;
+    readonly toLastTeardownMs: Summary;
+    readonly toFirstTeardownMs: { readonly p50: number; readonly p99: number };
+    /** Experts still active on A afterwards (should be 0). */
+    readonly activeExpertsAfter: number;
+  };
+  /** The same new prompt sent to all replicas at once; time to first token measured in the bench process. */
+  readonly flight: {
+    readonly prompts: number;
+    readonly warmup: number;
+    /** Per replica (A, B, C): prompts it led (its experts started). */
+    readonly leaderCounts: readonly number[];
+    /** Prompts where not exactly one replica started experts (left out of the TTFT figures). */
+    readonly noSingleLeader: number;
+    readonly leaderTtftMs: Summary;
+    /** Both followers of every prompt. */
+    readonly followerTtftMs: Summary;
+    /** Follower TTFT - the same prompt's leader TTFT, both followers of every prompt. */
+    readonly followerOverheadMs: Summary;
+    /** Per prompt, the later follower's TTFT - the leader's. */
+    readonly slowerFollowerOverheadMs: Summary;
+    /**
+     * Where the first token's moment was taken: 'replica' = the event line's own `at` (shared clock), 'bench' = when the
+     * bench process parsed the line (replica.ts's event lines carry no `at`). The send moment is always the bench's.
+     */
+    readonly firstTokenStampedBy: 'replica' | 'bench' | 'mixed';
+    /** The same from each replica's own `metrics` event (`ttft`: its `start` to its first token, `Date.now()`, whole ms). */
+    readonly metricsTtftMs: { readonly leader: Summary; readonly follower: Summary; readonly followerOverhead: Summary };
+    /** Expert starts over the cluster (should be prompts x experts), prompts with exactly `experts` starts, and the range per prompt. */
+    readonly expertsStarted: number;
+    readonly promptsStartedOnce: number;
+    readonly startedPerPrompt: { readonly min: number; readonly max: number };
+    /** Prompts where all replicas completed, and where all their final texts were identical. */
+    readonly allComplete: number;
+    readonly sameText: number;
+  };
+  /** Wall time of each phase: starting Redis and the replicas, the cancels, the flights, stopping. */
+  readonly wallMs: { readonly start: number; readonly cancel: number; readonly flight: number; readonly stop: number };
+  /** CPU of the helper processes (not in `processCpuMs`): the replicas (from /proc, before they stop) and the Redis server (INFO cpu delta; every client's on a shared server). NaN if unknown. */
+  readonly helperCpuMs: { readonly replicasMs: number; readonly redisMs: number };
+  /** Keys of the run's namespace left on the shared server after the stop (should be 0); null for a private server (stopped). */
+  readonly keysLeftAfterStop: number | null;
+}
+
 /** Any kind, with the case process's own CPU time (user + system), to tell how busy the rest of the machine was. */
-export type CaseResult = (RequestCaseResult | CancelCaseResult | GuardCaseResult) & { readonly processCpuMs?: number };
+export type CaseResult = (RequestCaseResult | CancelCaseResult | GuardCaseResult | ScaleOutCaseResult) & { readonly processCpuMs?: number };
