@@ -22,7 +22,7 @@ const deps = (cache: ResponseCache | undefined): CacheLookupDeps => ({
   clock: asyncScheduler,
   scheduler: asyncScheduler,
   timeouts: timeouts(CACHE_MS),
-  writer: createCacheWriter(),
+  writer: createCacheWriter({ timeoutMs: CACHE_MS * 10, scheduler: asyncScheduler }),
   reportSystemError: aReporter(),
 });
 

@@ -1,11 +1,11 @@
 import { EMPTY, asyncScheduler, tap, type Observable } from 'rxjs';
 import type { CompleteEvent } from '../../src/events';
-import { WRITE_TIMEOUT_FACTOR, storeAnswer, type StoreAnswerDeps } from '../../src/operators/store-answer';
-import { createCacheWriter } from '../../src/pipeline/cache-writer';
+import { storeAnswer, type StoreAnswerDeps } from '../../src/operators/store-answer';
+import { createCacheWriter, WRITE_TIMEOUT_FACTOR } from '../../src/pipeline/cache-writer';
 import type { Job, JobResult } from '../../src/pipeline/job';
 import { handoff, type StageEvent } from '../../src/pipeline/stage-events';
 import type { ResponseCache } from '../../src/ports';
-import { aReporter, everyKind, lettersExcept, plannedJob, timeouts } from '../support/operator-fixtures';
+import { aReporter, everyKind, lettersExcept, plannedJob } from '../support/operator-fixtures';
 import { newScheduler } from '../support/virtual-time';
 
 type FakeCache = ResponseCache & { set: jest.Mock };
@@ -16,7 +16,8 @@ const aCache = (set: () => Observable<void> = () => EMPTY): FakeCache =>
 const CACHE_MS = 5;
 
 const deps = (cache: ResponseCache | undefined): StoreAnswerDeps => ({
-  cache, writer: createCacheWriter(), clock: asyncScheduler, scheduler: asyncScheduler, timeouts: timeouts(CACHE_MS), reportSystemError: aReporter(),
+  // The plugin's writer: each operation abandoned after WRITE_TIMEOUT_FACTOR x cacheMs.
+  cache, writer: createCacheWriter({ timeoutMs: CACHE_MS * WRITE_TIMEOUT_FACTOR, scheduler: asyncScheduler }), clock: asyncScheduler, reportSystemError: aReporter(),
 });
 
 /** A job at the guard's end: planned, looked up under `key`, with `result`. */

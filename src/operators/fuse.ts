@@ -3,7 +3,7 @@
  * and emits the `answer` hand-off. Generating strategies stream `fusion` tokens; selecting ones
  * (best, first) add none, since the chosen expert's tokens were already streamed.
  * - one or more experts failed: fuse the rest, `degraded`.
- * - the strategy fails (error or empty text): the best-scored expert's answer, `degraded`, and a
+ * - the strategy fails (error, empty text, or longer than `timeouts.totalMs`): the best-scored expert's answer, `degraded`, and a
  *   `status` saying so; the error goes to `onSystemError`.
  * - every expert failed: an `error` event (kind `system`).
  * Other events pass through.
@@ -11,7 +11,7 @@
  *     source:  n----|       n = answers, sections fusion emitting 2 chunks
  *     result:  -f-f(a|)     f = fusion tokens, a = answer
  */
-import { catchError, concat, defer, filter, map, of, type OperatorFunction } from 'rxjs';
+import { catchError, concat, defer, filter, map, of, type OperatorFunction, takeUntil, timer, mergeMap, throwError, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
 import { FusionError } from '../errors';
 import type { StatusEvent, TokenEvent } from '../events';
 import type { PipelineDeps } from '../pipeline/deps';
@@ -24,7 +24,7 @@ import { handle } from './handle';
 import { timed } from './timed';
 
 /** What fusion needs. */
-export type FuseDeps = Pick<PipelineDeps, 'clock' | 'scheduler' | 'reportSystemError'>;
+export type FuseDeps = Pick<PipelineDeps, 'clock' | 'scheduler' | 'reportSystemError'> & Partial<Pick<PipelineDeps, 'timeouts'>>;
 
 const isAnswer = (answer: ExpertAnswer | undefined): answer is ExpertAnswer => answer !== undefined;
 
@@ -48,6 +48,7 @@ export const fuse = (deps: FuseDeps): OperatorFunction<StageEvent, StageEvent> =
         return { type: 'token', requestId: job.requestId, source: 'fusion', text: chunk };
       }),
       filter(() => streams),
+      withDeadline(deps.timeouts?.totalMs, deps.scheduler, strategy.id),
       timed('fusion', { clock: deps.clock, record: job.metrics.stage }),
     );
     const settled$ = defer(() => {
@@ -59,6 +60,12 @@ export const fuse = (deps: FuseDeps): OperatorFunction<StageEvent, StageEvent> =
       catchError((error: unknown) => fallBack(job, answers, strategy.id, error, deps)),
     );
   });
+
+/** Fails a fusion that runs longer than `ms` (the experts' `timeouts.totalMs`), so a stuck strategy falls back instead of hanging. */
+const withDeadline = (ms: number | undefined, scheduler: SchedulerLike, strategyId: string): MonoTypeOperatorFunction<TokenEvent> =>
+  (source) => (ms === undefined || !Number.isFinite(ms) ? source : source.pipe(
+    takeUntil(timer(ms, scheduler).pipe(mergeMap(() => throwError(() => new FusionError(strategyId, `Fusion took longer than ${ms}ms`))))),
+  ));
 
 const fallBack = (job: Job, answers: readonly ExpertAnswer[], strategyId: string, error: unknown, deps: FuseDeps) => {
   const cause = FusionError.isInstance(error) ? error : new FusionError(strategyId, 'Fusion failed', { cause: error });

@@ -30,47 +30,55 @@ export const guard = ({ guard: rules, clock }: GuardDeps): OperatorFunction<Stag
       const rest = window.flush();
       if (rest.length > 0) subscriber.next({ type: 'token', requestId, source: from, text: rest } satisfies TokenEvent);
     };
+    /** What the guard does with one event; a throwing guard becomes an error (and so a `system` error event). */
+    const onEvent = (event: StageEvent): void => {
+      switch (event.type) {
+        case 'token': {
+          if (event.source === 'cache') {
+            // A cached answer is one whole token: no window needed, and it must stay one token.
+            const whole = rules.apply(event.text);
+            subscriber.next(whole === event.text ? event : { type: 'token', requestId: event.requestId, source: 'cache', text: whole });
+            return;
+          }
+          let window = windows.get(event.source);
+          if (window === undefined) {
+            window = rules.open();
+            windows.set(event.source, window);
+          }
+          const text = window.push(event.text);
+          if (text === event.text) subscriber.next(event);
+          else if (text.length > 0) subscriber.next({ type: 'token', requestId: event.requestId, source: event.source, text });
+          return;
+        }
+        case 'expert': {
+          const window = windows.get(event.expertId);
+          if (window !== undefined) flush(event.requestId, event.expertId, window);
+          subscriber.next(event);
+          return;
+        }
+        case 'retry':
+          if (event.discard) windows.delete(event.source);
+          subscriber.next(event);
+          return;
+        case 'answer': {
+          const { job } = event;
+          const startedAt = clock.now();
+          for (const [from, window] of windows) flush(event.requestId, from, window);
+          if (job.result !== undefined) job.result = { ...job.result, text: rules.apply(job.result.text) };
+          job.metrics.stage('outputGuard', clock.now() - startedAt);
+          subscriber.next(handoff('guarded', job));
+          return;
+        }
+        default:
+          subscriber.next(event);
+      }
+    };
     return source.subscribe({
       next: (event) => {
-        switch (event.type) {
-          case 'token': {
-            if (event.source === 'cache') {
-              // A cached answer is one whole token: no window needed, and it must stay one token.
-              const whole = rules.apply(event.text);
-              subscriber.next(whole === event.text ? event : { type: 'token', requestId: event.requestId, source: 'cache', text: whole });
-              return;
-            }
-            let window = windows.get(event.source);
-            if (window === undefined) {
-              window = rules.open();
-              windows.set(event.source, window);
-            }
-            const text = window.push(event.text);
-            if (text === event.text) subscriber.next(event);
-            else if (text.length > 0) subscriber.next({ type: 'token', requestId: event.requestId, source: event.source, text });
-            return;
-          }
-          case 'expert': {
-            const window = windows.get(event.expertId);
-            if (window !== undefined) flush(event.requestId, event.expertId, window);
-            subscriber.next(event);
-            return;
-          }
-          case 'retry':
-            if (event.discard) windows.delete(event.source);
-            subscriber.next(event);
-            return;
-          case 'answer': {
-            const { job } = event;
-            const startedAt = clock.now();
-            for (const [from, window] of windows) flush(event.requestId, from, window);
-            if (job.result !== undefined) job.result = { ...job.result, text: rules.apply(job.result.text) };
-            job.metrics.stage('outputGuard', clock.now() - startedAt);
-            subscriber.next(handoff('guarded', job));
-            return;
-          }
-          default:
-            subscriber.next(event);
+        try {
+          onEvent(event);
+        } catch (error) {
+          subscriber.error(error);
         }
       },
       error: (error) => subscriber.error(error),

@@ -37,7 +37,7 @@ const planned = (job: Job, decision: RouteDecision, deps: PlanDeps): StageEvent[
   }
   const route = deps.buildRoute(decision);
   job.route = route;
-  for (const expert of route.experts) deps.breakers.admit(expert.id);
+  for (const expert of route.experts) if (deps.breakers.admit(expert.id)) job.probes.push(expert.id);
   const shown = job.injection === undefined ? route.plan : { ...route.plan, metadata: { injection: job.injection } };
   return [{ type: 'plan', requestId: job.requestId, plan: shown }, handoff('planned', job)];
 };

@@ -2,10 +2,13 @@
  * Runs cache writes (and deletes of corrupt records) detached from the request, so a caller
  * who unsubscribes right after `complete` does not abort the write, and `close()` can wait for
  * them. Operations on one key run one after another, in the order they were started (a
- * store such as Keyv may otherwise let a later `set` overtake an earlier `delete`). At most
- * `maxPending` operations are pending; beyond that one is dropped and reported.
+ * store such as Keyv may otherwise let a later `set` overtake an earlier `delete`); a newer
+ * operation replaces one still waiting for the same key (the newer write wins anyway), so
+ * identical requests do not queue identical writes. Every operation is abandoned after
+ * `timeoutMs` (so `close()` cannot hang on a dead store). At most `maxPending` operations are
+ * pending; beyond that one is dropped and reported.
  */
-import { finalize, type Observable } from 'rxjs';
+import { asyncScheduler, finalize, throwError, timeout, type Observable, type SchedulerLike } from 'rxjs';
 import { CacheError } from '../errors';
 
 /** Tracks detached cache operations. */
@@ -18,8 +21,14 @@ export interface CacheWriter {
   drain(): Promise<void>;
 }
 
-/** A writer with a bound on pending operations. */
-export const createCacheWriter = (maxPending = 1000): CacheWriter => {
+/** The plugin gives each cache operation this many times `timeouts.cacheMs` before abandoning it. */
+export const WRITE_TIMEOUT_FACTOR = 10;
+
+/** Writer settings: the deadline of each operation, and the bound on pending ones. */
+export interface CacheWriterOptions { readonly timeoutMs: number; readonly scheduler?: SchedulerLike; readonly maxPending?: number }
+
+/** A writer with a deadline per operation and a bound on pending operations. */
+export const createCacheWriter = ({ timeoutMs, scheduler = asyncScheduler, maxPending = 1000 }: CacheWriterOptions): CacheWriter => {
   const queues = new Map<string, (() => void)[]>();
   let pending = 0;
   let waiters: (() => void)[] = [];
@@ -34,21 +43,32 @@ export const createCacheWriter = (maxPending = 1000): CacheWriter => {
     if (next === undefined) queues.delete(key);
     else next();
   };
+  const startOf = (key: string, operation$: Observable<unknown>, onError: (error: unknown) => void) => (): void => {
+    operation$.pipe(finalize(() => {
+      pending--;
+      startNext(key);
+      settleWaiters();
+    })).subscribe({ error: onError });
+  };
   return {
     run(key, operation$, onError) {
+      const bounded$ = operation$.pipe(timeout({
+        first: timeoutMs,
+        scheduler,
+        with: () => throwError(() => new CacheError('set', `cache operation took longer than ${timeoutMs}ms; abandoned`)),
+      }));
+      const queue = queues.get(key);
+      if (queue !== undefined && queue.length > 0) {
+        // Still waiting: the newer operation replaces it (no new pending entry).
+        queue[queue.length - 1] = startOf(key, bounded$, onError);
+        return;
+      }
       if (pending >= maxPending) {
         onError(new CacheError('set', `more than ${maxPending} cache operations pending; one was dropped`));
         return;
       }
       pending++;
-      const start = (): void => {
-        operation$.pipe(finalize(() => {
-          pending--;
-          startNext(key);
-          settleWaiters();
-        })).subscribe({ error: onError });
-      };
-      const queue = queues.get(key);
+      const start = startOf(key, bounded$, onError);
       if (queue === undefined) {
         queues.set(key, []);
         start();

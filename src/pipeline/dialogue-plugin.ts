@@ -11,7 +11,7 @@ import { defaultRouter } from '../strategies/default-router';
 import { builtInInjectionHeuristics } from '../strategies/injection-heuristics';
 import { resolveFusion } from '../strategies/fusion-registry';
 import { defaultGuard } from '../strategies/output-guard';
-import { createCacheWriter } from './cache-writer';
+import { createCacheWriter, WRITE_TIMEOUT_FACTOR } from './cache-writer';
 import { createExecutionSlots } from './execution-slots';
 import { createCircuitBreakers, type BreakerState, type CircuitBreakers } from '../strategies/circuit-breaker';
 import { hashTaskParams } from './cache-key';
@@ -65,7 +65,7 @@ export class DialoguePlugin {
       router: options.router ?? defaultRouter,
       fusion: resolveFusion(options.fusion),
       cache: this.cache,
-      writer: createCacheWriter(),
+      writer: createCacheWriter({ timeoutMs: numbers.timeouts.cacheMs * WRITE_TIMEOUT_FACTOR, scheduler }),
       guard: options.guard ?? defaultGuard(),
       validator: options.validator,
       inputGuard: {
@@ -108,7 +108,11 @@ export class DialoguePlugin {
       const signal = opts.signal instanceof AbortSignal ? opts.signal : undefined;
       if (signal?.aborted === true) return this.refused(requestId, startedAt, 'aborted');
       this.inFlight.set(requestId, true);
-      const job = createJob(requestId, { prompt, options }, startedAt, () => this.inFlight.delete(requestId));
+      const job = createJob(requestId, { prompt, options }, startedAt, () => {
+        this.inFlight.delete(requestId);
+        // A probe that ended in neither a clean answer nor a retriable failure (cache hit, cancel, 400, ...) is freed.
+        for (const expertId of job.probes) this.breakers.abandoned(expertId);
+      });
       return this.run(job, this.bus.cancelsOf(requestId, signal)).pipe(finalize(job.release));
     });
   }

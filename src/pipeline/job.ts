@@ -23,6 +23,8 @@ export interface Job {
   readonly raw: RawRequest;
   readonly metrics: MetricsRecorder;
   request?: DialogueRequest;
+  /** Experts whose half-open breaker probe this request holds; freed when the request ends. */
+  readonly probes: string[];
   /** Prompt-injection heuristics the prompt matched (when flagging). */
   injection?: readonly string[];
   route?: Route;
@@ -40,7 +42,7 @@ export interface Job {
 export const createJob = (requestId: string, raw: RawRequest, startedAt: number, onRelease: () => void = () => undefined): Job => {
   let released = false;
   return {
-    requestId, raw, metrics: new MetricsRecorder(startedAt), answers: [], expertErrors: [],
+    requestId, raw, metrics: new MetricsRecorder(startedAt), answers: [], expertErrors: [], probes: [],
     release: () => {
       if (released) return;
       released = true;

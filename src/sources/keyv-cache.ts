@@ -2,7 +2,7 @@
  * A cache over any Keyv instance (Redis, SQLite, Postgres, in-memory Map, ...).
  */
 import type Keyv from 'keyv';
-import { catchError, defer, map, throwError, type Observable } from 'rxjs';
+import { finalize, from, catchError, defer, map, throwError, type Observable } from 'rxjs';
 import { CacheError } from '../errors';
 import type { CachedAnswer, ResponseCache } from '../ports';
 
@@ -46,7 +46,9 @@ export const keyvCache = (keyv: Keyv, { ttlMs, onError }: KeyvCacheOptions = {})
       pending.add(promise);
       const settled = (): void => void pending.delete(promise);
       promise.then(settled, settled);
-      return promise;
+      // An operation its caller gave up on (unsubscribed, e.g. after a lookup timeout) is no
+      // longer waited for by close(): a store that stopped answering cannot hang it.
+      return from(promise).pipe(finalize(settled));
     }).pipe(
       catchError((error: unknown) =>
         throwError(() =>

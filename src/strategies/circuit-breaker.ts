@@ -18,8 +18,8 @@ interface Entry { state: BreakerState; failures: number; openedAt: number; probi
 export interface CircuitBreakers {
   /** True if a plan may include the expert now (closed, or half-open with no probe running). */
   isAvailable(expertId: string): boolean;
-  /** The plan includes the expert: a half-open breaker marks its one probe as running. */
-  admit(expertId: string): void;
+  /** The plan includes the expert: a half-open breaker marks its one probe as running. True if this took the probe. */
+  admit(expertId: string): boolean;
   /** A clean answer: closes the breaker. */
   succeeded(expertId: string): void;
   /** A failed attempt (retriable kinds only count): may open the breaker. */
@@ -53,7 +53,9 @@ export const createCircuitBreakers = (expertIds: readonly string[], options: Bre
     },
     admit: (id) => {
       const found = entry(id);
-      if (found?.state === 'half-open') found.probing = true;
+      if (found?.state !== 'half-open' || found.probing) return false;
+      found.probing = true;
+      return true;
     },
     succeeded: (id) => {
       const found = entry(id);
