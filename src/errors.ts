@@ -162,3 +162,22 @@ export class SystemError extends Error {
     return hasMarker(error, SYSTEM);
   }
 }
+
+const COORDINATION: unique symbol = Symbol.for('dialogue-pipeline.error.CoordinationError');
+
+/** What the coordinator was doing when it failed. */
+export type CoordinationOperation = 'connect' | 'claim' | 'renew' | 'append' | 'release' | 'read' | 'decode' | 'lost' | 'publish' | 'subscribe' | 'close';
+
+/** A coordination step failed; the pipeline falls back to running the request here. */
+export class CoordinationError extends Error {
+  readonly _tag = 'CoordinationError' as const;
+  readonly [COORDINATION] = true;
+  constructor(readonly operation: CoordinationOperation, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CoordinationError';
+  }
+  /** True for a CoordinationError from any copy of this package. */
+  static isInstance(error: unknown): error is CoordinationError {
+    return hasMarker(error, COORDINATION);
+  }
+}
