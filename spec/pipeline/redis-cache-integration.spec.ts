@@ -51,7 +51,9 @@ describe('DialoguePlugin with a Redis cache', () => {
       const client = await raw();
       await pollUntil('the answer to be stored', async () => (await client.exists(`${redis.namespace}::${key}`)) === 1);
       const replicaExperts = experts();
-      const replica = plugin({ experts: replicaExperts });
+      // A brand-new client connects on its first lookup: give it more than the default 100 ms on a
+      // busy CI machine (this test is about sharing answers; lookup deadlines are tested elsewhere).
+      const replica = plugin({ experts: replicaExperts, timeouts: { cacheMs: 5_000 } });
       const events = await run(replica, 'remember me');
       expect(cacheEventOf(events)).toEqual(expect.objectContaining({ hit: true, key }));
       expect(last(events)).toEqual(expect.objectContaining({ type: 'complete', fromCache: true, text: 'the cached answer' }));
@@ -65,7 +67,7 @@ describe('DialoguePlugin with a Redis cache', () => {
       const reports: unknown[] = [];
       const cache = redisCache({ url: redis.url, namespace: redis.namespace });
       const deletes = jest.spyOn(cache, 'delete');
-      const p = plugin({ cache, onSystemError: (error) => reports.push(error) });
+      const p = plugin({ cache, onSystemError: (error) => reports.push(error), timeouts: { cacheMs: 5_000 } }); // see above: first connect
       const key = cacheEventOf(await run(p, 'corrupt me'))!.key;
       const client = await raw();
       const stored = `${redis.namespace}::${key}`;
