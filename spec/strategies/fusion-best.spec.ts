@@ -1,6 +1,7 @@
-import { asapScheduler, type Observable } from 'rxjs';
+import { asapScheduler } from 'rxjs';
 import { FusionError } from '../../src/errors';
 import type { ExpertAnswer, FusionContext } from '../../src/ports';
+import { collectSync } from '../support/collect-sync';
 import { bestFusion } from '../../src/strategies/fusion-best';
 
 const context: FusionContext = {
@@ -12,13 +13,7 @@ const context: FusionContext = {
 const answer = (expertId: string, text: string): ExpertAnswer => ({ expertId, text, ms: 10, tokens: 1 });
 
 /** Subscribes and records synchronously; the strategies emit synchronously. */
-const collect = (source$: Observable<string>) => {
-  const values: string[] = [];
-  let error: unknown;
-  let completed = false;
-  source$.subscribe({ next: (v) => values.push(v), error: (e: unknown) => { error = e; }, complete: () => { completed = true; } });
-  return { values, error, completed };
-};
+const collect = collectSync;
 
 describe('bestFusion', () => {
   it('declares id, default version, order sensitivity and select mode', () => {

@@ -1,6 +1,7 @@
-import { asapScheduler, type Observable } from 'rxjs';
+import { asapScheduler } from 'rxjs';
 import { FusionError } from '../../src/errors';
 import type { ExpertAnswer, FusionContext } from '../../src/ports';
+import { collectSync } from '../support/collect-sync';
 import { firstFusion } from '../../src/strategies/fusion-first';
 
 const context: FusionContext = {
@@ -11,13 +12,7 @@ const context: FusionContext = {
 
 const answer = (expertId: string, ms: number): ExpertAnswer => ({ expertId, text: `from ${expertId}`, ms, tokens: 2 });
 
-const collect = (source$: Observable<string>) => {
-  const values: string[] = [];
-  let error: unknown;
-  let completed = false;
-  source$.subscribe({ next: (v) => values.push(v), error: (e: unknown) => { error = e; }, complete: () => { completed = true; } });
-  return { values, error, completed };
-};
+const collect = collectSync;
 
 describe('firstFusion', () => {
   it('declares id, version, order sensitivity and select mode', () => {

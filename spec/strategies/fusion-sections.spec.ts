@@ -1,7 +1,7 @@
-import type { Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { FusionError } from '../../src/errors';
 import type { ExpertAnswer, FusionContext } from '../../src/ports';
+import { collectSync } from '../support/collect-sync';
 import { sectionsFusion } from '../../src/strategies/fusion-sections';
 
 const answer = (expertId: string, text: string): ExpertAnswer => ({ expertId, text, ms: 10, tokens: 1 });
@@ -14,12 +14,7 @@ const contextFor = (scheduler: TestScheduler): FusionContext => ({
   scheduler,
 });
 
-const collect = (source$: Observable<string>) => {
-  const values: string[] = [];
-  let error: unknown;
-  source$.subscribe({ next: (v) => values.push(v), error: (e: unknown) => { error = e; } });
-  return { values, error };
-};
+const collect = collectSync;
 
 describe('sectionsFusion', () => {
   let scheduler: TestScheduler;
