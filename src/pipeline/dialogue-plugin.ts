@@ -41,7 +41,7 @@ export class DialoguePlugin {
   private readonly deps: PipelineDeps;
   private readonly run: RunJob;
   private readonly cache: ResponseCache | undefined;
-  private readonly inFlight = new Map<string, true>();
+  private readonly inFlight = new Set<string>();
   private readonly bus = new CancelBus();
   private readonly breakers: CircuitBreakers;
   private readonly coordinator: Coordinator | undefined;
@@ -107,7 +107,7 @@ export class DialoguePlugin {
       if (this.inFlight.has(requestId)) return this.refused(requestId, startedAt, 'duplicate-request');
       const signal = opts.signal instanceof AbortSignal ? opts.signal : undefined;
       if (signal?.aborted === true) return this.refused(requestId, startedAt, 'aborted');
-      this.inFlight.set(requestId, true);
+      this.inFlight.add(requestId);
       const job = createJob(requestId, { prompt, options }, startedAt, () => {
         this.inFlight.delete(requestId);
         // A probe that ended in neither a clean answer nor a retriable failure (cache hit, cancel, 400, ...) is freed.
@@ -171,7 +171,7 @@ export class DialoguePlugin {
 
   /** Ids of the requests in flight. */
   active(): string[] {
-    return [...this.inFlight.keys()];
+    return [...this.inFlight];
   }
 
   /**
