@@ -29,7 +29,7 @@ export class ValidationError extends Error {
 }
 
 /** Why an expert call failed, as far as retrying is concerned. */
-export type ExpertFailureKind = 'http' | 'network' | 'protocol' | 'stalled';
+export type ExpertFailureKind = 'http' | 'network' | 'protocol' | 'stalled' | 'circuit-open';
 
 /** An expert (model provider) failed. `retriable` says whether another attempt may succeed. */
 export class ExpertError extends Error {
@@ -61,7 +61,7 @@ export class ExpertError extends Error {
 }
 
 const retriableStatus = (status: number | undefined, failure: ExpertFailureKind): boolean =>
-  status === undefined ? failure !== 'protocol' : status === 408 || status === 429 || status >= 500;
+  status === undefined ? failure !== 'protocol' && failure !== 'circuit-open' : status === 408 || status === 429 || status >= 500;
 
 /** Which deadline an expert missed. */
 export type TimeoutPhase = 'first-token' | 'idle' | 'total';

@@ -3,7 +3,7 @@
  * `requestId`; exactly one terminal event (`complete`, `error`, `cancelled`) comes last.
  */
 import type { ExecutionPlan } from './plan';
-import type { PipelineMetrics } from './pipeline/metrics';
+import type { PipelineMetrics } from './metrics';
 
 /** First event of every request. `at` is the injected clock's time. */
 export interface StartEvent { readonly type: 'start'; readonly requestId: string; readonly at: number }

@@ -1,4 +1,5 @@
 /** The plan a router produces for one request, as shown in the `plan` event. */
+import type { Expert, FusionStrategy } from './ports';
 
 /** One expert call in a plan. */
 export interface PlanTask { readonly expertId: string; readonly model: string; readonly version: string }
@@ -27,4 +28,15 @@ export interface KeyPlan {
     readonly paramsHash?: string;
   })[];
   readonly fusion: { readonly id: string; readonly version: string; readonly orderSensitive?: boolean };
+}
+
+/**
+ * A plan with what running it needs: the experts to call, the fusion strategy, and the plan as
+ * the cache key sees it. Built by the `plan` operator from a router's decision.
+ */
+export interface Route {
+  readonly plan: ExecutionPlan;
+  readonly keyPlan: KeyPlan;
+  readonly experts: readonly Expert[];
+  readonly fusion: FusionStrategy;
 }

@@ -88,7 +88,34 @@ export interface OutputGuard {
   apply(text: string): string;
 }
 
-/** The request as the caller gave it. */
+/** A time source; `scheduler.now()` fits, and is virtual inside `TestScheduler.run`. */
+export interface Clock { now(): number }
+
+/** Where a system error happened, for `onSystemError`. */
+export interface SystemErrorContext {
+  readonly requestId: string;
+  readonly stage: string;
+  readonly plan?: ExecutionPlan;
+}
+
+/** Receives every system error (never the caller's own mistakes); must not throw. */
+export type SystemErrorReporter = (error: unknown, context: SystemErrorContext) => void;
+
+/**
+ * Runs cache operations (writes, deletes of corrupt records) detached from the request that
+ * started them, so a caller leaving right after `complete` does not abort a write, and
+ * `close()` can wait for them.
+ */
+export interface CacheWriter {
+  /** Starts `operation$` for `key` once earlier operations on that key have ended; `onError` gets a failure. */
+  run(key: string, operation$: Observable<unknown>, onError: (error: unknown) => void): void;
+  /** How many operations are running or queued. */
+  pending(): number;
+  /** Resolves when no operation is pending. */
+  drain(): Promise<void>;
+}
+
+/** The request as the caller gave it, checked. */
 export interface DialogueRequest {
   readonly requestId: string;
   readonly prompt: string;

@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
-import { memoryCache } from '../../src/sources/memory-cache';
+import { memoryCache } from '../../src/pipeline/memory-cache';
 import { simulatedExpert, type SimulatedExpert } from '../../src/sources/simulated-expert';
 import { startDialogueServer, waitFor, type Running } from '../server/server-fixtures';
 import { launchChromium, type Chromium } from './chromium';

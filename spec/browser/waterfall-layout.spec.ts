@@ -1,4 +1,4 @@
-import type { PipelineMetrics } from '../../src/pipeline/metrics';
+import type { PipelineMetrics } from '../../src/metrics';
 import { waterfallLayout } from '../../src/server/demo/browser/waterfall-layout';
 
 const metrics = (overrides: Partial<PipelineMetrics>): PipelineMetrics => ({

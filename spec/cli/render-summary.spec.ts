@@ -1,7 +1,7 @@
 import { createPaint } from '../../src/cli/ansi';
 import { renderAnswer, renderSummary, table } from '../../src/cli/render-summary';
 import type { CompleteEvent } from '../../src/events';
-import type { PipelineMetrics } from '../../src/pipeline/metrics';
+import type { PipelineMetrics } from '../../src/metrics';
 
 const plain = createPaint(false);
 

@@ -2,7 +2,7 @@ import { asyncScheduler, of, tap, type Observable } from 'rxjs';
 import type { ErrorEvent, MetricsEvent, PipelineEvent } from '../../src/events';
 import { finish, type FinishDeps } from '../../src/operators/finish';
 import type { Job } from '../../src/pipeline/job';
-import type { PipelineMetrics } from '../../src/pipeline/metrics';
+import type { PipelineMetrics } from '../../src/metrics';
 import { handoff, type StageEvent } from '../../src/pipeline/stage-events';
 import { aJob, aReporter, bottlenecks, everyKind, plannedJob } from '../support/operator-fixtures';
 import { newScheduler } from '../support/virtual-time';

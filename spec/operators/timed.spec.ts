@@ -1,6 +1,6 @@
 import { asyncScheduler, catchError, concat, defer, of } from 'rxjs';
 import { timed, timedSync } from '../../src/operators/timed';
-import type { Stage } from '../../src/pipeline/metrics';
+import type { Stage } from '../../src/metrics';
 import { MetricsRecorder } from '../../src/pipeline/metrics-recorder';
 import { newScheduler } from '../support/virtual-time';
 

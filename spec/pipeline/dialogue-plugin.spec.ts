@@ -1,7 +1,7 @@
 import { asyncScheduler, firstValueFrom, lastValueFrom, of, throwError, toArray } from 'rxjs';
 import { DialoguePlugin } from '../../src/pipeline/dialogue-plugin';
 import { simulatedExpert } from '../../src/sources/simulated-expert';
-import { memoryCache } from '../../src/sources/memory-cache';
+import { memoryCache } from '../../src/pipeline/memory-cache';
 import type { CompleteEvent, ErrorEvent, MetricsEvent, PipelineEvent, TokenEvent } from '../../src/events';
 import type { FusionStrategy, ResponseCache } from '../../src/ports';
 import { newScheduler, pendingTimers, record, typesOf } from '../support/virtual-time';

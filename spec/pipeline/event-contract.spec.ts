@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { DialoguePlugin } from '../../src/pipeline/dialogue-plugin';
 import { simulatedExpert, type SimulatedFault } from '../../src/sources/simulated-expert';
-import { memoryCache } from '../../src/sources/memory-cache';
+import { memoryCache } from '../../src/pipeline/memory-cache';
 import { isTerminal, type CompleteEvent, type PipelineEvent } from '../../src/events';
 import type { CachedAnswer, ResponseCache } from '../../src/ports';
 import { seededRandom } from '../../src/strategies/backoff';

@@ -4,7 +4,7 @@ import { ExpertError } from '../../src/errors';
 import type { ErrorEvent, PipelineEvent, PlanEvent } from '../../src/events';
 import { DialoguePlugin } from '../../src/pipeline/dialogue-plugin';
 import type { CachedAnswer, Expert, FusionStrategy, OutputGuard, ResponseCache } from '../../src/ports';
-import { memoryCache } from '../../src/sources/memory-cache';
+import { memoryCache } from '../../src/pipeline/memory-cache';
 import { simulatedExpert } from '../../src/sources/simulated-expert';
 import { defaultGuard } from '../../src/strategies/output-guard';
 import { newScheduler, record } from '../support/virtual-time';

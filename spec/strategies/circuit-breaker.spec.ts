@@ -35,19 +35,28 @@ describe('createCircuitBreakers', () => {
     advance(1);
     expect(breakers.states().a).toBe('half-open');
     expect(breakers.isAvailable('a')).toBe(true);
-    breakers.admit('a');
+    expect(breakers.tryStart('a')).toBe('probe');
     expect(breakers.isAvailable('a')).toBe(false);
+    expect(breakers.tryStart('a')).toBe('refused');
+  });
+
+  it('lets a closed expert run and refuses an open one', () => {
+    const { breakers } = setup();
+    expect(breakers.tryStart('a')).toBe('run');
+    for (let i = 0; i < 3; i++) breakers.failed('a');
+    expect(breakers.tryStart('a')).toBe('refused');
+    expect(breakers.tryStart('zzz')).toBe('run');
   });
 
   it('closes when the probe succeeds and re-opens at once when it fails', () => {
     const { breakers, advance } = setup();
     for (let i = 0; i < 3; i++) breakers.failed('a');
     advance(100);
-    breakers.admit('a');
+    expect(breakers.tryStart('a')).toBe('probe');
     breakers.failed('a');
     expect(breakers.states().a).toBe('open');
     advance(100);
-    breakers.admit('a');
+    expect(breakers.tryStart('a')).toBe('probe');
     breakers.succeeded('a');
     expect(breakers.states().a).toBe('closed');
     expect(breakers.isAvailable('a')).toBe(true);
@@ -57,7 +66,7 @@ describe('createCircuitBreakers', () => {
     const { breakers, advance } = setup();
     for (let i = 0; i < 3; i++) breakers.failed('a');
     advance(100);
-    breakers.admit('a');
+    expect(breakers.tryStart('a')).toBe('probe');
     breakers.abandoned('a');
     expect(breakers.isAvailable('a')).toBe(true);
   });

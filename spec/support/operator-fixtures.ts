@@ -4,7 +4,7 @@ import type { PipelineEvent } from '../../src/events';
 import { hashTaskParams } from '../../src/pipeline/cache-key';
 import type { Limits, RegisteredExpert, SystemErrorContext, Timeouts } from '../../src/pipeline/deps';
 import { createJob, type Job, type RawRequest } from '../../src/pipeline/job';
-import { defaultBottleneckRules } from '../../src/pipeline/metrics';
+import { defaultBottleneckRules } from '../../src/metrics';
 import { MetricsRecorder } from '../../src/pipeline/metrics-recorder';
 import { createRouteBuilder } from '../../src/pipeline/route-builder';
 import { handoff, type HandoffType, type StageEvent } from '../../src/pipeline/stage-events';

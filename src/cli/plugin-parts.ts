@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import type { DialoguePluginOptions } from '../pipeline/options';
 import type { Expert, FusionStrategy, Router } from '../ports';
 import type { FusionName } from '../strategies/fusion-registry';
-import { memoryCache } from '../sources/memory-cache';
+import { memoryCache } from '../index';
 import { sqliteCache } from '../sources/sqlite-cache';
 import type { ResponseCache } from '../ports';
 import { DEFAULT_CACHE_FILE, type FusionChoice } from './args';

@@ -3,7 +3,7 @@
  * stage-timing table from the `metrics` event. Pure functions returning lines.
  */
 import type { CompleteEvent } from '../events';
-import type { PipelineMetrics, Stage } from '../pipeline/metrics';
+import type { PipelineMetrics, Stage } from '../metrics';
 import { stripControls, type Paint } from './ansi';
 
 const STAGES: readonly Stage[] = ['validation', 'routing', 'cache', 'execution', 'fusion', 'outputGuard'];

@@ -6,7 +6,7 @@
  */
 import { asyncScheduler, auditTime, connect, EMPTY, ignoreElements, lastValueFrom, merge, takeWhile, tap, type Observable, type SchedulerLike } from 'rxjs';
 import { isTerminal, type PipelineEvent, type TerminalEvent } from '../events';
-import type { PipelineMetrics } from '../pipeline/metrics';
+import type { PipelineMetrics } from '../metrics';
 import { DialoguePlugin } from '../pipeline/dialogue-plugin';
 import type { Expert, ResponseCache } from '../ports';
 import { createPaint, stripControls, wantsColor, type Paint } from './ansi';

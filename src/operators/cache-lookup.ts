@@ -1,99 +1,113 @@
 /**
- * `cacheLookup(deps)`: on the `planned` hand-off, computes the plan-aware key and looks it up.
- * - hit: `cache` (hit), the answer as one `cache` token, and the `answer` hand-off: fan-out and
- *   fusion never run.
- * - miss: `cache` (miss) and the `execute` hand-off.
- * - caching off: just `execute` (no `cache` event); the key is still computed, for single flight.
- * A store that errors, is slower than `timeouts.cacheMs`, or returns a malformed record counts
- * as a miss (reported to `onSystemError`); a malformed or unparsable record (CacheError
- * 'decode') is deleted when the store can.
+ * `cacheLookup(deps, scheduler)`: on the `planned` hand-off, computes the plan-aware cache key
+ * and looks it up.
+ * - hit: the cache `timing`, `cache` (hit), the answer as one `cache` token, and the `answer`
+ *   hand-off: fan-out and fusion never run.
+ * - miss: the cache `timing`, `cache` (miss) and the `execute` hand-off (carrying the key).
+ * - no cache: just `execute` (no `cache` event); the key is still computed, for single flight.
+ * A store that errors, is slower than `timeoutMs`, or returns a malformed record counts as a
+ * miss (its `timing` says why, in `fault`; the error goes to `reportSystemError`); a malformed
+ * or unparsable record (CacheError 'decode') is deleted through `writer` when the store can.
  * Other events pass through.
  *
- *     source:  P|         hit:  --(cta|)     miss:  --(cx|)     (2 ms lookup)
+ *     source:  P|         hit:  --(tcoa|)     miss:  --(tcx|)     (2 ms lookup)
  */
 import * as E from 'fp-ts/Either';
-import { EMPTY, catchError, concat, defaultIfEmpty, defer, ignoreElements, take, tap, throwError, timeout, type OperatorFunction } from 'rxjs';
+import { EMPTY, asyncScheduler, defaultIfEmpty, defer, take, throwError, timeout, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import type { ChainEvent, PlannedEvent } from '../chain-events';
 import { CacheError } from '../errors';
-import type { CacheEvent, TokenEvent } from '../events';
-import { decodeCachedAnswer } from '../pipeline/cached-answer';
-import { cacheKey } from '../pipeline/cache-key';
-import type { PipelineDeps } from '../pipeline/deps';
-import type { Job } from '../pipeline/job';
-import { handoff, type StageEvent } from '../pipeline/stage-events';
-import type { CachedAnswer } from '../ports';
-import { handle } from './handle';
-import { timed } from './timed';
+import type { CacheFault } from '../metrics';
+import type { CacheWriter, CachedAnswer, ResponseCache, SystemErrorReporter } from '../ports';
+import { cacheKey } from '../strategies/cache-key';
+import { decodeCachedAnswer } from '../strategies/cached-answer';
+import { staged } from './staged';
 
 /** What the lookup needs. */
-export type CacheLookupDeps = Pick<PipelineDeps, 'cache' | 'guard' | 'clock' | 'scheduler' | 'timeouts' | 'writer' | 'reportSystemError'>;
+export interface CacheLookupDeps {
+  /** Absent: no lookup (the key is still computed). */
+  readonly cache?: ResponseCache;
+  /** The output guard's version: part of the key. */
+  readonly guardVersion: string;
+  /** Lookup deadline in ms. Default 100. */
+  readonly timeoutMs?: number;
+  /** Runs deletes of corrupt records detached from the request; absent: corrupt records stay. */
+  readonly writer?: CacheWriter;
+  readonly reportSystemError?: SystemErrorReporter;
+}
 
-const hitEvents = (job: Job, key: string, answer: CachedAnswer): StageEvent[] => {
-  job.metrics.cacheHit = true;
-  job.result = { text: answer.text, fromCache: true, degraded: false };
-  const hit: CacheEvent = { type: 'cache', requestId: job.requestId, hit: true, key };
-  const token: TokenEvent = { type: 'token', requestId: job.requestId, source: 'cache', text: answer.text };
-  return [hit, token, handoff('answer', job)];
+/** The errors of lookups that missed their deadline (to tell a timeout fault from an error). */
+const LOOKUP_TIMEOUTS = new WeakSet<CacheError>();
+
+const lookupTimeout = (ms: number): CacheError => {
+  const error = new CacheError('get', `cache lookup took longer than ${ms}ms`);
+  LOOKUP_TIMEOUTS.add(error);
+  return error;
 };
 
-const missEvents = (job: Job, key: string): StageEvent[] =>
-  [{ type: 'cache', requestId: job.requestId, hit: false, key }, handoff('execute', job)];
-
 /** Looks the answer up on `planned`. */
-export const cacheLookup = (deps: CacheLookupDeps): OperatorFunction<StageEvent, StageEvent> =>
-  handle('planned', ({ job }, emit) => {
-    const { cache } = deps;
-    const route = job.route;
-    if (route === undefined || job.request === undefined) {
-      emit(handoff('execute', job));
-      return;
-    }
-    const request = job.request;
-    if (cache === undefined) {
-      // No lookup, but single flight still keys identical requests by it.
-      job.cacheKey = cacheKey(request, route.keyPlan, { fusion: route.fusion.version, guard: deps.guard.version });
-      emit(handoff('execute', job));
-      return;
-    }
-    const context = { requestId: job.requestId, stage: 'cache', plan: route.plan };
-    let outcome: StageEvent[] = [];
-    const lookup$ = defer(() => {
-      const key = cacheKey(request, route.keyPlan, { fusion: route.fusion.version, guard: deps.guard.version });
-      job.cacheKey = key;
-      outcome = missEvents(job, key);
-      return defer(() => cache.get(key)).pipe(
+export const cacheLookup = (deps: CacheLookupDeps, scheduler: SchedulerLike = asyncScheduler): OperatorFunction<ChainEvent, ChainEvent> =>
+  staged(({ next, run }) => {
+    const { cache, guardVersion, writer } = deps;
+    const timeoutMs = deps.timeoutMs ?? 100;
+    const report = deps.reportSystemError ?? (() => undefined);
+
+    const hit = (event: PlannedEvent, key: string, at: number, answer: CachedAnswer): void => {
+      const { requestId } = event;
+      next({ type: 'timing', requestId, stage: 'cache', at, ms: scheduler.now() - at });
+      next({ type: 'cache', requestId, hit: true, key });
+      next({ type: 'token', requestId, source: 'cache', text: answer.text });
+      next({ type: 'answer', requestId, text: answer.text, fromCache: true, degraded: false, cacheKey: key, planId: event.route.plan.id });
+    };
+    const miss = (event: PlannedEvent, key: string, at: number, fault?: CacheFault): void => {
+      const { requestId, request, route } = event;
+      const ms = scheduler.now() - at;
+      next(fault === undefined ? { type: 'timing', requestId, stage: 'cache', at, ms } : { type: 'timing', requestId, stage: 'cache', at, ms, fault });
+      next({ type: 'cache', requestId, hit: false, key });
+      next({ type: 'execute', requestId, request, route, cacheKey: key });
+    };
+    const failed = (event: PlannedEvent, key: string, at: number, error: unknown): void => {
+      const failure = CacheError.isInstance(error) ? error : new CacheError('get', 'cache lookup failed', { cause: error });
+      const context = { requestId: event.requestId, stage: 'cache', plan: event.route.plan };
+      report(failure, context);
+      if (failure.operation === 'decode' && cache?.delete !== undefined && writer !== undefined) {
+        // defer: a delete() that throws on call is a failed delete, not a failed request.
+        writer.run(key, defer(() => cache.delete?.(key) ?? EMPTY), (deleteError) => report(deleteError, context));
+      }
+      miss(event, key, at, failure.operation === 'decode' ? 'corrupt' : LOOKUP_TIMEOUTS.has(failure) ? 'timeout' : 'error');
+    };
+
+    return (event) => {
+      if (event.type !== 'planned') {
+        next(event);
+        return;
+      }
+      const { request, route } = event;
+      const key = cacheKey(request, route.keyPlan, { fusion: route.fusion.version, guard: guardVersion });
+      if (cache === undefined) {
+        next({ type: 'execute', requestId: event.requestId, request, route, cacheKey: key });
+        return;
+      }
+      const at = scheduler.now();
+      const lookup$ = defer(() => cache.get(key)).pipe(
         take(1),
         defaultIfEmpty(undefined),
         timeout({
-          first: deps.timeouts.cacheMs,
-          scheduler: deps.scheduler,
-          with: () => {
-            job.metrics.cacheFault = 'timeout';
-            return throwError(() => new CacheError('get', `cache lookup took longer than ${deps.timeouts.cacheMs}ms`));
-          },
-        }),
-        tap((stored) => {
-          if (stored === undefined || stored === null) return;
-          const decoded = decodeCachedAnswer(stored);
-          if (E.isRight(decoded)) {
-            outcome = hitEvents(job, key, decoded.right);
-            return;
-          }
-          throw new CacheError('decode', `malformed cache record: ${decoded.left.join('; ')}`);
-        }),
-        catchError((error: unknown) => {
-          const failure = CacheError.isInstance(error) ? error : new CacheError('get', 'cache lookup failed', { cause: error });
-          deps.reportSystemError(failure, context);
-          job.metrics.cacheFault ??= failure.operation === 'decode' ? 'corrupt' : 'error';
-          if (failure.operation === 'decode' && cache.delete !== undefined) {
-            // defer: a delete() that throws on call is a failed delete, not a failed request.
-            deps.writer.run(key, defer(() => cache.delete?.(key) ?? EMPTY), (deleteError) => deps.reportSystemError(deleteError, context));
-          }
-          return EMPTY;
+          first: timeoutMs,
+          scheduler,
+          with: () => throwError(() => lookupTimeout(timeoutMs)),
         }),
       );
-    });
-    return concat(
-      lookup$.pipe(timed('cache', { clock: deps.clock, record: job.metrics.stage }), ignoreElements()),
-      defer(() => outcome),
-    );
+      run(lookup$, {
+        next: (stored) => {
+          if (stored === undefined || stored === null) {
+            miss(event, key, at);
+            return;
+          }
+          const decoded = decodeCachedAnswer(stored);
+          if (E.isRight(decoded)) hit(event, key, at, decoded.right);
+          else failed(event, key, at, new CacheError('decode', `malformed cache record: ${decoded.left.join('; ')}`));
+        },
+        error: (error) => failed(event, key, at, error),
+      });
+    };
   });

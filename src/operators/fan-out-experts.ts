@@ -1,31 +1,44 @@
 /**
- * `fanOutExperts(deps)`: on the `execute` hand-off, runs every expert of the job's plan in
+ * `fanOutExperts(deps, scheduler)`: on the `execute` hand-off, runs every expert of the plan in
  * parallel and forwards each token the moment it arrives (time to first token = the fastest
- * expert's). When all experts have ended it emits the `answers` hand-off. Other events pass
- * through. Unsubscribing stops every expert at once. At most `limits.maxConcurrent` fan-outs
- * run at once and `limits.maxQueued` wait (`slots`); beyond that an `error` of kind
- * `overloaded` at once.
+ * expert's), with per-attempt deadlines and retries (see execution.ts and expert-run.ts). When
+ * every expert has ended it emits the `answers` hand-off. Other events pass through.
+ * Unsubscribing stops every expert at once.
+ *
+ * With `slots`, at most `maxConcurrent` executions run at once and `maxQueued` wait; beyond
+ * that an `error` event of kind `overloaded`, at once.
  *
  *     source:  x--------|             x = execute (2 experts)
- *     result:  --a-b-A-(eE)(n|)      tokens interleaved, expert events, n = answers
+ *     result:  S-a-b-A-(eE)(tn|)      S = experts-started, tokens, expert events, t = timing, n = answers
  */
-import { of, type OperatorFunction } from 'rxjs';
-import { systemErrorEvent } from '../pipeline/error-events';
-import type { PipelineDeps } from '../pipeline/deps';
-import { handoff, type StageEvent } from '../pipeline/stage-events';
-import { handle } from './handle';
-import { runExpert, type RunExpertDeps } from './run-expert';
-import { fanIn } from './fan-in';
+import { asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import type { ChainEvent } from '../chain-events';
+import { systemErrorEvent } from '../strategies/error-events';
+import type { ExecutionSlots } from './execution-slots';
+import { startExecution, type ExecutionDeps } from './execution';
+import { staged } from './staged';
 
 /** What fan-out needs. */
-export type FanOutDeps = RunExpertDeps & Pick<PipelineDeps, 'clock' | 'slots'>;
+export interface FanOutDeps extends ExecutionDeps {
+  /** The concurrency limit on executions; absent: none. */
+  readonly slots?: ExecutionSlots;
+}
 
 /** Runs the plan's experts in parallel on `execute`. */
-export const fanOutExperts = (deps: FanOutDeps): OperatorFunction<StageEvent, StageEvent> =>
-  handle('execute', ({ job }) => {
-    const experts = job.route?.experts ?? [];
-    const runs = experts.map((expert, slot) => runExpert(expert, slot, job, deps));
-    const work$ = fanIn<StageEvent>(runs, () => handoff('answers', job), 'execution', { clock: deps.clock, record: job.metrics.stage });
-    return deps.slots.run(work$, (refusal) => of(systemErrorEvent('overloaded', refusal,
-      { requestId: job.requestId, stage: 'execution', plan: job.route?.plan }, deps.reportSystemError)));
+export const fanOutExperts = (deps: FanOutDeps, scheduler: SchedulerLike = asyncScheduler): OperatorFunction<ChainEvent, ChainEvent> =>
+  staged((context) => (event) => {
+    if (event.type !== 'execute') {
+      context.next(event);
+      return;
+    }
+    const { slots } = deps;
+    if (slots === undefined) {
+      startExecution(event, context, deps, scheduler);
+      return;
+    }
+    context.run(slots.acquire(), {
+      next: (release) => startExecution(event, context, deps, scheduler, release),
+      error: (refusal) => context.next(systemErrorEvent('overloaded', refusal,
+        { requestId: event.requestId, stage: 'execution', plan: event.route.plan }, deps.reportSystemError ?? (() => undefined))),
+    });
   });

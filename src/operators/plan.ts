@@ -1,79 +1,85 @@
 /**
- * `plan(deps)`: on the `validated` hand-off, asks the router for a plan given the prompt and
- * the system state (expert health, load), emits the `plan` event and the `planned` hand-off.
- * No expert available: an `error` event of kind `no-experts`. A router that throws, errors, or
- * names an unknown expert: an `error` event of kind `system`. Other events pass through.
+ * `plan(deps, scheduler)`: on the `validated` hand-off, asks the router for a plan given the
+ * prompt and the system state (expert health, load), then emits the routing `timing`, the
+ * `plan` event and the `planned` hand-off. No expert chosen: an `error` event of kind
+ * `no-experts`. A router that throws, errors, completes without a decision, or names an unknown
+ * expert: an `error` event of kind `system` (the error goes to `reportSystemError`). Other events
+ * pass through.
  *
- *     source:  v|       sync router:  (pP|)     p = plan event, P = planned
+ *     source:  v|       sync router:   (tpP|)       t = timing, p = plan event, P = planned
+ *     source:  v|       router 3 ms:   ---(tpP|)
  */
-import { EMPTY, catchError, concat, defer, ignoreElements, isObservable, take, tap, throwIfEmpty, type Observable, type OperatorFunction } from 'rxjs';
-import type { PipelineDeps } from '../pipeline/deps';
-import { systemErrorEvent } from '../pipeline/error-events';
-import type { Job, Route } from '../pipeline/job';
-import { handoff, type StageEvent } from '../pipeline/stage-events';
-import type { RouteDecision, RouteInput } from '../ports';
-import { handle } from './handle';
-import { timed, timedSync } from './timed';
+import { asyncScheduler, isObservable, take, throwIfEmpty, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import type { ChainEvent, ValidatedEvent } from '../chain-events';
+import type { Route } from '../plan';
+import type { ExpertStatus, RouteDecision, RouteInput, Router, SystemErrorReporter } from '../ports';
+import { systemErrorEvent } from '../strategies/error-events';
+import type { RouteBuilder } from '../strategies/route-builder';
+import { staged } from './staged';
 
-/** What planning needs; `buildRoute` memoizes plans per decision. */
-export type PlanDeps = Pick<PipelineDeps, 'clock' | 'router' | 'experts' | 'breakers' | 'inFlight' | 'limits' | 'reportSystemError'> & {
-  readonly buildRoute: (decision: RouteDecision) => Route;
-};
+/** What planning needs. */
+export interface PlanDeps {
+  readonly router: Router;
+  /** Turns a decision into a route (plan, experts, fusion); throws on an unknown expert id. */
+  readonly buildRoute: RouteBuilder;
+  /** Every configured expert with its current health. */
+  readonly experts: () => readonly ExpertStatus[];
+  /** The load the router sees. Default: nothing in flight, no limits. */
+  readonly load?: () => RouteInput['load'];
+  readonly reportSystemError?: SystemErrorReporter;
+}
 
-const routeInput = (job: Job, deps: PlanDeps): RouteInput => ({
-  requestId: job.requestId,
-  prompt: job.request?.prompt ?? '',
-  scope: job.request?.scope,
-  experts: [...deps.experts.values()].map(({ expert }) => ({
-    id: expert.id, model: expert.model, version: expert.version, healthy: deps.breakers.isAvailable(expert.id),
-  })),
-  load: { inFlight: deps.inFlight(), maxConcurrent: deps.limits.maxConcurrent, shedExpertsAbove: deps.limits.shedExpertsAbove },
-});
-
-const planned = (job: Job, decision: RouteDecision, deps: PlanDeps): StageEvent[] => {
-  if (decision.expertIds.length === 0) {
-    return [systemErrorEvent('no-experts', new Error('no expert is available (all unhealthy or none chosen)'),
-      { requestId: job.requestId, stage: 'routing' }, deps.reportSystemError)];
-  }
-  const route = deps.buildRoute(decision);
-  job.route = route;
-  for (const expert of route.experts) if (deps.breakers.admit(expert.id)) job.probes.push(expert.id);
-  const shown = job.injection === undefined ? route.plan : { ...route.plan, metadata: { injection: job.injection } };
-  return [{ type: 'plan', requestId: job.requestId, plan: shown }, handoff('planned', job)];
-};
-
-const routingFailed = (job: Job, error: unknown, deps: PlanDeps): StageEvent[] =>
-  [systemErrorEvent('system', error, { requestId: job.requestId, stage: 'routing' }, deps.reportSystemError)];
+const NO_LOAD: RouteInput['load'] = { inFlight: 0, maxConcurrent: Infinity, shedExpertsAbove: Infinity };
 
 /** Plans the request on `validated`. */
-export const plan = (deps: PlanDeps): OperatorFunction<StageEvent, StageEvent> =>
-  handle('validated', ({ job }, emit): Observable<StageEvent> | void => {
-    const timing = { clock: deps.clock, record: job.metrics.stage };
-    let decision: RouteDecision | Observable<RouteDecision>;
-    try {
-      decision = timedSync('routing', timing, () => deps.router.route(routeInput(job, deps)));
-      if (!isObservable(decision)) {
-        for (const event of planned(job, decision, deps)) emit(event);
+export const plan = (deps: PlanDeps, scheduler: SchedulerLike = asyncScheduler): OperatorFunction<ChainEvent, ChainEvent> =>
+  staged(({ next, run }) => {
+    const report = deps.reportSystemError ?? (() => undefined);
+    const failed = (event: ValidatedEvent, at: number, error: unknown): void => {
+      next({ type: 'timing', requestId: event.requestId, stage: 'routing', at, ms: scheduler.now() - at });
+      next(systemErrorEvent('system', error, { requestId: event.requestId, stage: 'routing' }, report));
+    };
+    const decided = (event: ValidatedEvent, at: number, decision: RouteDecision): void => {
+      const { requestId, request } = event;
+      let route: Route | undefined;
+      try {
+        route = decision.expertIds.length === 0 ? undefined : deps.buildRoute(decision);
+      } catch (error) {
+        failed(event, at, error);
         return;
       }
-    } catch (error) {
-      for (const event of routingFailed(job, error, deps)) emit(event);
-      return;
-    }
-    const decision$ = decision;
-    let outcome: StageEvent[] = [];
-    return concat(
-      defer(() => decision$).pipe(
-        take(1),
-        throwIfEmpty(() => new Error('router completed without a decision')),
-        timed('routing', timing),
-        tap((chosen) => { outcome = planned(job, chosen, deps); }),
-        catchError((error: unknown) => {
-          outcome = routingFailed(job, error, deps);
-          return EMPTY;
-        }),
-        ignoreElements(),
-      ),
-      defer(() => outcome),
-    );
+      next({ type: 'timing', requestId, stage: 'routing', at, ms: scheduler.now() - at });
+      if (route === undefined) {
+        next(systemErrorEvent('no-experts', new Error('no expert is available (all unhealthy or none chosen)'), { requestId, stage: 'routing' }, report));
+        return;
+      }
+      const shown = event.injection === undefined ? route.plan : { ...route.plan, metadata: { injection: event.injection } };
+      next({ type: 'plan', requestId, plan: shown });
+      next({ type: 'planned', requestId, request, route });
+    };
+    return (event) => {
+      if (event.type !== 'validated') {
+        next(event);
+        return;
+      }
+      const at = scheduler.now();
+      let decision: RouteDecision | Observable<RouteDecision>;
+      try {
+        decision = deps.router.route({
+          requestId: event.requestId, prompt: event.request.prompt, scope: event.request.scope,
+          experts: deps.experts(), load: deps.load?.() ?? NO_LOAD,
+        });
+      } catch (error) {
+        failed(event, at, error);
+        return;
+      }
+      if (!isObservable(decision)) {
+        decided(event, at, decision);
+        return;
+      }
+      run(decision.pipe(take(1), throwIfEmpty(() => new Error('router completed without a decision'))), {
+        next: (chosen) => decided(event, at, chosen),
+        error: (error) => failed(event, at, error),
+      });
+    };
   });

@@ -1,26 +1,52 @@
 /**
- * `untilCancelled(cancel$, requestId)`: `takeUntil(cancel$)` on the request's body, followed by
- * a `cancelled` event when (and only when) `cancel$` fired. The body is torn down (experts
- * unsubscribed, timers cleared) BEFORE `cancelled` is emitted: `cancelled` is concatenated after
- * the `takeUntil`, which unsubscribes the body before it completes. An already-fired `cancel$`
- * (an aborted signal) means the body never starts. `cancel$` is subscribed once, before the
- * body. A body that ends without a cancel ends the result too (so `finish` can tell a body that
- * ended without a terminal event), and a later cancel is ignored.
+ * `untilCancelled(cancel$, requestId)`: runs the request's body until `cancel$` emits a reason,
+ * then unsubscribes the body (experts and timers torn down) and only THEN emits `cancelled`
+ * with that reason and completes. `cancel$` is subscribed before the body: an already-fired
+ * `cancel$` (an aborted signal) means the body never starts. A body that ends first ends the
+ * result too, and a later cancel is ignored.
+ *
+ * `new Observable` rather than `concat(body$.pipe(takeUntil(stop$)), ...)`: every token passes
+ * here, and concat's inner subscriber would be one more hop per token.
  *
  *     body:     --a--b--c--      cancel$: -----x
- *     result:   --a--(C|)        C = cancelled, body unsubscribed at frame 5
+ *     result:   --a--(C|)        C = cancelled, body unsubscribed at frame 5 before C
  */
-import { EMPTY, concat, defer, of, take, takeUntil, tap, type Observable, type OperatorFunction } from 'rxjs';
-import type { CancelledEvent } from '../events';
-import type { StageEvent } from '../pipeline/stage-events';
+import { Observable, type MonoTypeOperatorFunction, type Subscription } from 'rxjs';
+import type { ChainEvent } from '../chain-events';
 
 /** Stops the body when `cancel$` emits a reason, then emits `cancelled` with it. */
-export const untilCancelled = (cancel$: Observable<string>, requestId: string): OperatorFunction<StageEvent, StageEvent> =>
-  (body$) => defer(() => {
+export const untilCancelled = <E extends ChainEvent = ChainEvent>(cancel$: Observable<string>, requestId: string): MonoTypeOperatorFunction<E> =>
+  (body$) => new Observable<E>((subscriber) => {
     let reason: string | undefined;
-    const stop$ = cancel$.pipe(take(1), tap((given) => { reason = given; }));
-    return concat(
-      body$.pipe(takeUntil(stop$)),
-      defer(() => (reason === undefined ? EMPTY : of<CancelledEvent>({ type: 'cancelled', requestId, reason }))),
-    );
+    let body: Subscription | undefined;
+    const cancelled = (): void => {
+      body?.unsubscribe();
+      subscriber.next({ type: 'cancelled', requestId, reason } as E);
+      subscriber.complete();
+    };
+    const stop = cancel$.subscribe((given) => {
+      if (reason !== undefined || subscriber.closed) return;
+      reason = given;
+      // While the body is still subscribing (a cancel from inside a synchronous emission), wait
+      // until it has a subscription to tear down: teardown always comes before `cancelled`.
+      if (body !== undefined) cancelled();
+    });
+    subscriber.add(stop);
+    if (reason !== undefined) {
+      cancelled();
+      return undefined;
+    }
+    body = body$.subscribe({
+      next: (event) => {
+        if (reason === undefined) subscriber.next(event);
+      },
+      error: (error: unknown) => {
+        if (reason === undefined) subscriber.error(error);
+      },
+      complete: () => {
+        if (reason === undefined) subscriber.complete();
+      },
+    });
+    if (reason !== undefined && !subscriber.closed) cancelled();
+    return body;
   });

@@ -10,16 +10,9 @@
  */
 import { asyncScheduler, finalize, throwError, timeout, type Observable, type SchedulerLike } from 'rxjs';
 import { CacheError } from '../errors';
+import type { CacheWriter } from '../ports';
 
-/** Tracks detached cache operations. */
-export interface CacheWriter {
-  /** Starts `operation$` for `key` once earlier operations on that key have ended; `onError` gets a failure. */
-  run(key: string, operation$: Observable<unknown>, onError: (error: unknown) => void): void;
-  /** How many operations are running or queued. */
-  pending(): number;
-  /** Resolves when no operation is pending. */
-  drain(): Promise<void>;
-}
+export type { CacheWriter } from '../ports';
 
 /** The plugin gives each cache operation this many times `timeouts.cacheMs` before abandoning it. */
 export const WRITE_TIMEOUT_FACTOR = 10;

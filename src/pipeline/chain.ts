@@ -1,49 +1,98 @@
 /**
- * The one Observable chain, composed once per plugin from named segments:
+ * The one Observable chain of a plugin, composed once from the public operators in named
+ * segments:
  *
- *     request -> validate -> plan -> cacheLookup            (preflight)
- *             -> singleFlight(fanOutExperts -> fuse)        (execution, shared by identical requests,
- *                                                            across replicas with a coordinator)
- *             -> guard -> storeAnswer
- *             -> untilCancelled -> finish                   (envelope, per request)
+ *     request -> validate -> plan -> cacheLookup                          (preflight)
+ *             -> singleFlight(fanOutExperts -> fuse) -> guard -> storeAnswer   (execution; shared by
+ *                                                                         identical requests, across
+ *                                                                         replicas with a coordinator)
+ *             -> untilCancelled -> finish                                  (envelope, per request)
  *
- * Per-request state lives in the job the `request` hand-off carries.
+ * The preflight and execution operators are staged, so they fuse into one subscription per
+ * request; per request only the envelope is built. The chain holds no per-request state: each
+ * request's data travels on its events.
  */
-import { of, pipe, type Observable } from 'rxjs';
+import { Observable, pipe, type SchedulerLike } from 'rxjs';
+import type { ChainEvent, RequestEvent } from '../chain-events';
 import type { PipelineEvent } from '../events';
+import type { BottleneckRules } from '../metrics';
+import type { CacheWriter, Coordinator, OutputGuard, ResponseCache, Router, SystemErrorReporter, Validator, ExpertStatus, RouteInput } from '../ports';
 import { cacheLookup } from '../operators/cache-lookup';
+import type { ExpertDeadlines } from '../operators/expert-deadlines';
+import type { RetryPolicy } from '../operators/expert-run';
+import type { ExecutionSlots } from '../operators/execution-slots';
 import { fanOutExperts } from '../operators/fan-out-experts';
 import { finish } from '../operators/finish';
 import { fuse } from '../operators/fuse';
 import { guard } from '../operators/guard';
 import { plan } from '../operators/plan';
-import { singleFlight, type Coordinate, type FlightRegistry } from '../operators/single-flight';
+import { singleFlight, type Coordinate } from '../operators/single-flight';
+import { openStages, stagesOf } from '../operators/staged';
 import { storeAnswer } from '../operators/store-answer';
 import { untilCancelled } from '../operators/until-cancelled';
-import { validate } from '../operators/validate';
+import { validate, type InputGuard } from '../operators/validate';
+import type { CircuitBreakers } from '../strategies/circuit-breaker';
+import type { RouteBuilder } from '../strategies/route-builder';
+import type { RequestLimits } from '../strategies/validate-request';
 import { coordinatedExecution } from './coordinated-execution';
-import type { PipelineDeps } from './deps';
-import type { Job } from './job';
-import { createRouteBuilder } from './route-builder';
-import { handoff } from './stage-events';
 
-/** Runs one job to its terminal event; `cancel$` emits a reason to cancel it. */
-export type RunJob = (job: Job, cancel$: Observable<string>) => Observable<PipelineEvent>;
+/** Everything the chain's operators need, resolved once per plugin. */
+export interface ChainDeps {
+  readonly scheduler: SchedulerLike;
+  readonly limits: RequestLimits;
+  readonly validator?: Validator;
+  readonly inputGuard: InputGuard;
+  readonly router: Router;
+  readonly buildRoute: RouteBuilder;
+  readonly experts: () => readonly ExpertStatus[];
+  readonly load: () => RouteInput['load'];
+  readonly cache?: ResponseCache;
+  readonly writer: CacheWriter;
+  readonly cacheTimeoutMs: number;
+  readonly guard: OutputGuard;
+  readonly retry: RetryPolicy;
+  readonly deadlines: ExpertDeadlines;
+  readonly fusionTimeoutMs: number;
+  readonly breakers: CircuitBreakers;
+  readonly slots: ExecutionSlots;
+  readonly bottlenecks: BottleneckRules;
+  readonly reportSystemError: SystemErrorReporter;
+  readonly onEnd: (requestId: string) => void;
+  readonly coordinator?: Coordinator;
+}
 
-/** Builds the chain once; the result runs one job per call. */
-export const buildChain = (deps: PipelineDeps): RunJob => {
-  const buildRoute = createRouteBuilder(deps.experts, deps.fusion);
-  const preflight = pipe(validate(deps), plan({ ...deps, buildRoute }), cacheLookup(deps));
-  const flights: FlightRegistry = new Map();
-  const { coordinator } = deps;
+/** Runs one request to its terminal event; `cancel$` emits a reason to cancel it. */
+export type RunRequest = (request: RequestEvent, cancel$: Observable<string>) => Observable<PipelineEvent>;
+
+/** Builds the chain once; the result runs one request per call. */
+export const buildChain = (deps: ChainDeps): RunRequest => {
+  const { scheduler, reportSystemError, coordinator } = deps;
+  const preflight = pipe(
+    validate({ limits: deps.limits, validator: deps.validator, inputGuard: deps.inputGuard }, scheduler),
+    plan({ router: deps.router, buildRoute: deps.buildRoute, experts: deps.experts, load: deps.load, reportSystemError }, scheduler),
+    cacheLookup({ cache: deps.cache, guardVersion: deps.guard.version, timeoutMs: deps.cacheTimeoutMs, writer: deps.writer, reportSystemError }, scheduler),
+  );
   const coordinate: Coordinate | undefined = coordinator === undefined
     ? undefined
-    : (key, job, work$) => coordinatedExecution(key, job, work$, { ...deps, coordinator });
-  const execution = pipe(singleFlight(pipe(fanOutExperts(deps), fuse(deps)), flights, coordinate), guard(deps), storeAnswer(deps));
-  return (job, cancel$) => of(handoff('request', job)).pipe(
-    preflight,
-    execution,
-    untilCancelled(cancel$, job.requestId),
-    finish(job, deps),
+    : (key, execute, work$) => coordinatedExecution(key, execute, work$, { clock: scheduler, reportSystemError, coordinator });
+  const execution = pipe(
+    singleFlight(pipe(
+      fanOutExperts({ retry: deps.retry, deadlines: deps.deadlines, breakers: deps.breakers, slots: deps.slots, reportSystemError }, scheduler),
+      fuse({ timeoutMs: deps.fusionTimeoutMs, reportSystemError }, scheduler),
+    ), { coordinate }),
+    guard({ guard: deps.guard }, scheduler),
+    storeAnswer({ cache: deps.cache, writer: deps.writer, reportSystemError }, scheduler),
   );
+  const stages = stagesOf(pipe(preflight, execution));
+  if (stages === undefined) throw new Error('buildChain: the preflight and execution operators must all be staged');
+  const envelope = finish({ bottlenecks: deps.bottlenecks, reportSystemError, onEnd: deps.onEnd }, scheduler);
+  return (request, cancel$) => {
+    const body$ = new Observable<ChainEvent>((subscriber) => {
+      const runner = openStages(stages, subscriber);
+      runner.push(request);
+      runner.end();
+      return runner.subscription;
+    });
+    return envelope(untilCancelled(cancel$, request.requestId)(body$));
+  };
 };

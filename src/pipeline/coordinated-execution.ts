@@ -1,12 +1,12 @@
 /**
- * `coordinatedExecution(key, job, execution$, deps)`: one execution of `key` across replicas
+ * `coordinatedExecution(key, execute, execution$, deps)`: one execution of `key` across replicas
  * (cross-replica single flight), wrapped around this replica's local flight.
  *
  * It claims `key` from the coordinator:
  * - leader: runs `execution$` here and appends each event (and the fused answer) to the log,
  *   then `end`; the claim is held until then (unsubscribing releases it).
- * - follower: replays the leader's log as this job's events; the `answer` record becomes this
- *   job's own `answer` hand-off.
+ * - follower: replays the leader's log as the first local participant's events; the `answer` record becomes
+ *   its own `answer` hand-off.
  * - the leader is lost (it died, left, or the log broke off) before the answer: the partial
  *   text is discarded (`retry` with `discard: true` per source that showed text) and the key is
  *   claimed again: this replica takes over or follows the replica that did. After
@@ -19,15 +19,13 @@
  *     lost:      claim -> F;  log: -a-X   claim -> L:   result: -a-(rs)-a-b-(n|)  (r = retry discard)
  */
 import { EMPTY, catchError, concat, defer, dematerialize, materialize, mergeMap, of, switchMap, takeWhile, tap, throwError, type Observable, type OperatorFunction } from 'rxjs';
-import type { Coordinator, FlightClaim, FlightFollower, FlightLeader } from '../ports';
-import type { PipelineDeps } from './deps';
-import { systemErrorEvent } from './error-events';
+import type { ChainEvent, ExecuteEvent } from '../chain-events';
+import type { Clock, Coordinator, FlightClaim, FlightFollower, FlightLeader, SystemErrorReporter } from '../ports';
+import { systemErrorEvent } from '../strategies/error-events';
 import { MAX_TAKEOVERS, SharedFlightState, toRecord } from './flight-records';
-import type { Job } from './job';
-import type { StageEvent } from './stage-events';
 
 /** What coordination needs. */
-export type CoordinationDeps = Pick<PipelineDeps, 'clock' | 'reportSystemError'> & { readonly coordinator: Coordinator };
+export interface CoordinationDeps { readonly clock: Clock; readonly reportSystemError: SystemErrorReporter; readonly coordinator: Coordinator }
 
 /** The leader was lost before the answer (an internal signal between rounds). */
 class LeaderLost extends Error {
@@ -44,18 +42,18 @@ const whileClaimed = <T>(body: (claim: FlightClaim) => Observable<T>): OperatorF
     dematerialize(),
   );
 
-/** Shares `execution$` (this replica's run of `job`) with every replica that runs the same key. */
-export const coordinatedExecution = (key: string, job: Job, execution$: Observable<StageEvent>, deps: CoordinationDeps): Observable<StageEvent> =>
+/** Shares `execution$` (this replica's run of `execute`) with every replica that runs the same key. */
+export const coordinatedExecution = (key: string, execute: ExecuteEvent, execution$: Observable<ChainEvent>, deps: CoordinationDeps): Observable<ChainEvent> =>
   defer(() => {
-    const state = new SharedFlightState(job, deps.clock);
-    const context = () => ({ requestId: job.requestId, stage: 'coordination', plan: job.route?.plan });
+    const state = new SharedFlightState(execute, deps.clock);
+    const context = () => ({ requestId: execute.requestId, stage: 'coordination', plan: execute.route.plan });
 
-    const runHere = (error: unknown): Observable<StageEvent> => {
+    const runHere = (error: unknown): Observable<ChainEvent> => {
       deps.reportSystemError(error, context());
       return concat(defer(() => state.restart('coordination unavailable; answering here')), execution$.pipe(tap((event) => state.note(event))));
     };
 
-    const lead = (claim: FlightLeader): Observable<StageEvent> => {
+    const lead = (claim: FlightLeader): Observable<ChainEvent> => {
       if (claim.takeover) claim.append({ kind: 'reset', reason: 'the replica answering was lost; restarted' });
       let ended = false;
       const end = (): void => {
@@ -76,12 +74,12 @@ export const coordinatedExecution = (key: string, job: Job, execution$: Observab
       }));
     };
 
-    const follow = (claim: FlightFollower): Observable<StageEvent> => concat(
+    const follow = (claim: FlightFollower): Observable<ChainEvent> => concat(
       claim.records.pipe(mergeMap((record) => state.read(record))),
       defer(() => (state.done ? EMPTY : throwError(() => new Error('the log ended without an answer')))),
     ).pipe(catchError((error: unknown) => (state.done ? EMPTY : throwError(() => new LeaderLost(error)))));
 
-    const round = (takeovers: number): Observable<StageEvent> => {
+    const round = (takeovers: number): Observable<ChainEvent> => {
       let claimed = false;
       const run$ = deps.coordinator.claim(key, { takeover: takeovers > 0 }).pipe(
         whileClaimed((claim) => {

@@ -1,26 +1,22 @@
 /** The facade: `new DialoguePlugin(options)` and its request methods (DESIGN section 2). */
 import { randomUUID } from 'node:crypto';
-import { asyncScheduler, catchError, defer, filter, finalize, firstValueFrom, lastValueFrom, of, type Observable, type Subscription } from 'rxjs';
+import { asyncScheduler, catchError, filter, firstValueFrom, lastValueFrom, Observable, of, type SchedulerLike, type Subscription } from 'rxjs';
 import { eachValueFrom } from 'rxjs-for-await';
 import { CancelledError, OverloadedError, SystemError, ValidationError } from '../errors';
 import { isTerminal, type PipelineEvent, type TerminalEvent } from '../events';
-import type { Coordinator, ResponseCache } from '../ports';
-import { CancelBus } from '../sources/cancel-sources';
-import { memoryCache } from '../sources/memory-cache';
+import type { Coordinator, ExpertStatus, ResponseCache, SystemErrorContext } from '../ports';
+import { createExecutionSlots } from '../operators/execution-slots';
+import { defaultBottleneckRules } from '../strategies/bottlenecks';
+import { createCircuitBreakers, type BreakerState, type CircuitBreakers } from '../strategies/circuit-breaker';
 import { defaultRouter } from '../strategies/default-router';
-import { builtInInjectionHeuristics } from '../strategies/injection-heuristics';
+import { userErrorEvent } from '../strategies/error-events';
 import { resolveFusion } from '../strategies/fusion-registry';
 import { defaultGuard } from '../strategies/output-guard';
-import { createCacheWriter, WRITE_TIMEOUT_FACTOR } from './cache-writer';
-import { createExecutionSlots } from './execution-slots';
-import { createCircuitBreakers, type BreakerState, type CircuitBreakers } from '../strategies/circuit-breaker';
-import { hashTaskParams } from './cache-key';
-import { buildChain, type RunJob } from './chain';
-import type { PipelineDeps, RegisteredExpert, SystemErrorContext } from './deps';
-import { userErrorEvent } from './error-events';
-import { createJob } from './job';
-import { defaultBottleneckRules } from './metrics';
-import { MetricsRecorder } from './metrics-recorder';
+import { createRouteBuilder, registerExperts } from '../strategies/route-builder';
+import { createCacheWriter, WRITE_TIMEOUT_FACTOR, type CacheWriter } from './cache-writer';
+import { CancelRegistry } from './cancel-registry';
+import { buildChain, type RunRequest } from './chain';
+import { memoryCache } from './memory-cache';
 import { resolveNumbers, type DialoguePluginOptions } from './options';
 
 /** Per-request options of `process`, `stream` and `ask`. */
@@ -36,84 +32,92 @@ export interface ProcessOptions {
 const optionsObject = (options: unknown): Partial<Record<keyof ProcessOptions, unknown>> =>
   typeof options === 'object' && options !== null ? options : {};
 
+const EMPTY_METRICS = { total: 0, stages: {}, ttft: null, experts: {}, cacheHit: false, degraded: false, bottlenecks: [] };
+
+/** A scheduler whose `now()` is `clock.now()`: one time parameter for the operators. */
+const withClock = (scheduler: SchedulerLike, clock: { now(): number } | undefined): SchedulerLike =>
+  (clock === undefined ? scheduler : { now: () => clock.now(), schedule: scheduler.schedule.bind(scheduler) as SchedulerLike['schedule'] });
+
 /** Orchestrates prompts through experts; see the README for the event contract. */
 export class DialoguePlugin {
-  private readonly deps: PipelineDeps;
-  private readonly run: RunJob;
+  private readonly run: RunRequest;
+  private readonly time: SchedulerLike;
   private readonly cache: ResponseCache | undefined;
-  private readonly inFlight = new Set<string>();
-  private readonly bus = new CancelBus();
+  private readonly writer: CacheWriter;
+  private readonly requests = new CancelRegistry();
   private readonly breakers: CircuitBreakers;
   private readonly coordinator: Coordinator | undefined;
   private readonly remoteCancels: Subscription | undefined;
+  private readonly reportSystemError: (error: unknown, context: SystemErrorContext) => void;
   private closing: Promise<void> | undefined;
 
   /** Checks every option (one TypeError listing all problems) and builds the chain once. */
   constructor(options: DialoguePluginOptions) {
     const numbers = resolveNumbers(options);
     const scheduler = options.scheduler ?? asyncScheduler;
-    const experts = new Map<string, RegisteredExpert>(options.experts.map((expert) =>
-      [expert.id, { expert, paramsHash: hashTaskParams(expert.params, expert.promptTemplate) }]));
+    const time = withClock(scheduler, options.clock);
+    this.time = time;
+    const registered = registerExperts(options.experts);
+    const fusion = resolveFusion(options.fusion);
     this.cache = options.cache === false ? undefined : options.cache ?? memoryCache();
-    const hook = options.onSystemError;
-    const clock = options.clock ?? scheduler;
-    this.breakers = createCircuitBreakers([...experts.keys()], numbers.breaker, () => clock.now());
-    this.deps = {
-      clock,
-      scheduler,
-      experts,
-      router: options.router ?? defaultRouter,
-      fusion: resolveFusion(options.fusion),
-      cache: this.cache,
-      writer: createCacheWriter({ timeoutMs: numbers.timeouts.cacheMs * WRITE_TIMEOUT_FACTOR, scheduler }),
-      guard: options.guard ?? defaultGuard(),
-      validator: options.validator,
-      inputGuard: {
-        injection: options.inputGuard?.injection ?? 'flag',
-        heuristics: options.inputGuard?.heuristics ?? builtInInjectionHeuristics,
-      },
-      retry: { ...numbers.retry, random: options.retry?.random ?? Math.random },
-      timeouts: numbers.timeouts,
-      limits: numbers.limits,
-      bottlenecks: defaultBottleneckRules(numbers.timeouts.cacheMs),
-      reportSystemError: (error: unknown, context: SystemErrorContext) => {
-        try {
-          hook?.(error, context);
-        } catch {
-          // An alerting hook that throws must not break the request.
-        }
-      },
-      breakers: this.breakers,
-      slots: createExecutionSlots(numbers.limits.maxConcurrent, numbers.limits.maxQueued),
-      inFlight: () => this.inFlight.size,
-      coordinator: options.coordination,
-    };
-    this.run = buildChain(this.deps);
+    this.writer = createCacheWriter({ timeoutMs: numbers.timeouts.cacheMs * WRITE_TIMEOUT_FACTOR, scheduler });
+    this.breakers = createCircuitBreakers([...registered.keys()], numbers.breaker, () => time.now());
     this.coordinator = options.coordination;
+    const hook = options.onSystemError;
+    this.reportSystemError = (error, context) => {
+      try {
+        hook?.(error, context);
+      } catch {
+        // An alerting hook that throws must not break the request.
+      }
+    };
+    const experts = [...registered.values()].map(({ expert }) => expert);
+    const breakers = this.breakers;
+    const { limits } = numbers;
+    this.run = buildChain({
+      scheduler: time,
+      limits,
+      validator: options.validator,
+      inputGuard: { injection: options.inputGuard?.injection ?? 'flag', heuristics: options.inputGuard?.heuristics },
+      router: options.router ?? defaultRouter,
+      buildRoute: createRouteBuilder(registered, fusion),
+      experts: (): ExpertStatus[] => experts.map(({ id, model, version }) => ({ id, model, version, healthy: breakers.isAvailable(id) })),
+      load: () => ({ inFlight: this.requests.size, maxConcurrent: limits.maxConcurrent, shedExpertsAbove: limits.shedExpertsAbove }),
+      cache: this.cache,
+      writer: this.writer,
+      cacheTimeoutMs: numbers.timeouts.cacheMs,
+      guard: options.guard ?? defaultGuard(),
+      retry: { ...numbers.retry, random: options.retry?.random ?? Math.random },
+      deadlines: numbers.timeouts,
+      fusionTimeoutMs: numbers.timeouts.totalMs,
+      breakers,
+      slots: createExecutionSlots(limits.maxConcurrent, limits.maxQueued),
+      bottlenecks: defaultBottleneckRules(numbers.timeouts.cacheMs),
+      reportSystemError: this.reportSystemError,
+      onEnd: (requestId) => this.requests.release(requestId),
+      coordinator: options.coordination,
+    });
     // Cancel orders from other replicas: cancel here when running here, and say so.
     this.remoteCancels = this.coordinator?.cancelOrders().subscribe({
-      next: (order) => order.reply(this.cancelHere(order.requestId)),
-      error: (error: unknown) => this.deps.reportSystemError(error, { requestId: '', stage: 'coordination' }),
+      next: (order) => order.reply(this.requests.cancel(order.requestId, 'cancelled')),
+      error: (error: unknown) => this.reportSystemError(error, { requestId: '', stage: 'coordination' }),
     });
   }
 
   /** The request as a cold Observable of events: work starts on subscribe; unsubscribing tears it all down. */
   process(prompt: string, options?: ProcessOptions): Observable<PipelineEvent> {
-    return defer(() => {
+    return new Observable<PipelineEvent>((subscriber) => {
       const opts = optionsObject(options);
       const requestId = typeof opts.requestId === 'string' ? opts.requestId : randomUUID();
-      const startedAt = this.deps.clock.now();
-      if (this.closing !== undefined) return this.refused(requestId, startedAt, 'plugin closed');
-      if (this.inFlight.has(requestId)) return this.refused(requestId, startedAt, 'duplicate-request');
+      const at = this.time.now();
       const signal = opts.signal instanceof AbortSignal ? opts.signal : undefined;
-      if (signal?.aborted === true) return this.refused(requestId, startedAt, 'aborted');
-      this.inFlight.add(requestId);
-      const job = createJob(requestId, { prompt, options }, startedAt, () => {
-        this.inFlight.delete(requestId);
-        // A probe that ended in neither a clean answer nor a retriable failure (cache hit, cancel, 400, ...) is freed.
-        for (const expertId of job.probes) this.breakers.abandoned(expertId);
-      });
-      return this.run(job, this.bus.cancelsOf(requestId, signal)).pipe(finalize(job.release));
+      const refusal = this.closing !== undefined ? 'plugin closed'
+        : this.requests.has(requestId) ? 'duplicate-request'
+          : signal?.aborted === true ? 'aborted' : undefined;
+      if (refusal !== undefined) return this.refused(requestId, at, refusal).subscribe(subscriber);
+      const { cancel$, release } = this.requests.register(requestId, signal);
+      subscriber.add(release);
+      return this.run({ type: 'request', requestId, at, input: prompt, options }, cancel$).subscribe(subscriber);
     });
   }
 
@@ -132,7 +136,7 @@ export class DialoguePlugin {
    * also goes to every other replica (fire and forget), so the one running it cancels it.
    */
   cancel(requestId: string): boolean {
-    const here = this.cancelHere(requestId);
+    const here = this.requests.cancel(requestId, 'cancelled');
     this.broadcastCancel(requestId);
     return here;
   }
@@ -143,7 +147,7 @@ export class DialoguePlugin {
    * the same as `cancel`.
    */
   cancelAnywhere(requestId: string): Promise<boolean> {
-    const here = this.cancelHere(requestId);
+    const here = this.requests.cancel(requestId, 'cancelled');
     const coordinator = this.coordinator;
     if (coordinator === undefined || this.closing !== undefined) return Promise.resolve(here);
     if (here) {
@@ -151,7 +155,7 @@ export class DialoguePlugin {
       return Promise.resolve(true);
     }
     const anywhere$ = coordinator.cancelAnywhere(requestId).pipe(catchError((error: unknown) => {
-      this.deps.reportSystemError(error, { requestId, stage: 'coordination' });
+      this.reportSystemError(error, { requestId, stage: 'coordination' });
       return of(false);
     }));
     return firstValueFrom(anywhere$, { defaultValue: false });
@@ -159,9 +163,7 @@ export class DialoguePlugin {
 
   /** Cancels every request in flight; returns how many. */
   cancelAll(): number {
-    const count = this.inFlight.size;
-    if (count > 0) this.bus.publish({ reason: 'cancelled (all)' });
-    return count;
+    return this.requests.cancelAll('cancelled (all)');
   }
 
   /** Each expert's circuit breaker: 'closed' (healthy), 'open' (left out of plans) or 'half-open' (one probe allowed). */
@@ -171,7 +173,7 @@ export class DialoguePlugin {
 
   /** Ids of the requests in flight. */
   active(): string[] {
-    return [...this.inFlight];
+    return this.requests.ids();
   }
 
   /**
@@ -181,36 +183,28 @@ export class DialoguePlugin {
   close(): Promise<void> {
     if (this.closing === undefined) {
       this.remoteCancels?.unsubscribe();
-      if (this.inFlight.size > 0) this.bus.publish({ reason: 'plugin closed' });
-      this.closing = this.deps.writer.drain()
+      this.requests.cancelAll('plugin closed');
+      this.closing = this.writer.drain()
         .then(() => this.cache?.close())
         .finally(() => this.coordinator?.close());
     }
     return this.closing;
   }
 
-  /** Cancels a request running in this process; true if it was. */
-  private cancelHere(requestId: string): boolean {
-    if (!this.inFlight.has(requestId)) return false;
-    this.bus.publish({ requestId, reason: 'cancelled' });
-    return true;
-  }
-
   /** Tells the other replicas to cancel `requestId` (fire and forget; a failure is reported). */
   private broadcastCancel(requestId: string): void {
     if (this.coordinator === undefined || this.closing !== undefined) return;
     this.coordinator.broadcastCancel(requestId).subscribe({
-      error: (error: unknown) => this.deps.reportSystemError(error, { requestId, stage: 'coordination' }),
+      error: (error: unknown) => this.reportSystemError(error, { requestId, stage: 'coordination' }),
     });
   }
 
   /** A request that never runs: start, metrics and its terminal event. */
   private refused(requestId: string, at: number, why: 'duplicate-request' | 'aborted' | 'plugin closed'): Observable<PipelineEvent> {
-    const metrics = new MetricsRecorder(at).snapshot(at, this.deps.bottlenecks);
     const terminal: TerminalEvent = why === 'duplicate-request'
       ? userErrorEvent(requestId, 'duplicate-request', `A request with id "${requestId}" is already in flight`)
       : { type: 'cancelled', requestId, reason: why };
-    return of<PipelineEvent[]>({ type: 'start', requestId, at }, { type: 'metrics', requestId, metrics }, terminal);
+    return of<PipelineEvent[]>({ type: 'start', requestId, at }, { type: 'metrics', requestId, metrics: { ...EMPTY_METRICS, stages: {}, experts: {}, bottlenecks: [] } }, terminal);
   }
 }
 

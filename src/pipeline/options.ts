@@ -1,10 +1,8 @@
 /** The plugin's options, their defaults, and their validation (all problems at once). */
 import type { SchedulerLike } from 'rxjs';
-import type { Clock } from '../operators/timed';
-import type { Coordinator, Expert, FusionStrategy, OutputGuard, ResponseCache, Router, Validator } from '../ports';
+import type { Clock, Coordinator, Expert, FusionStrategy, OutputGuard, ResponseCache, Router, SystemErrorContext, Validator } from '../ports';
 import type { FusionName } from '../strategies/fusion-registry';
 import type { InjectionHeuristic } from '../strategies/injection-heuristics';
-import type { SystemErrorContext } from './deps';
 
 /** Options of {@link DialoguePlugin}; everything but `experts` has a default. */
 export interface DialoguePluginOptions {

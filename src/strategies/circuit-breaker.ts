@@ -1,9 +1,10 @@
 /**
  * Per-expert circuit breakers (plain state, no RxJS). An expert's breaker opens after
  * `failureThreshold` failed attempts in a row (retriable failures: timeouts, 429, 5xx,
- * network), stays open for `cooldownMs`, then half-opens: the next plan may include the
- * expert as ONE probe; a clean answer closes the breaker, a failure re-opens it, an abandoned
- * probe (cancelled request) lets another request probe.
+ * network), stays open for `cooldownMs`, then half-opens: plans may include the expert again,
+ * and the first run that starts it is its ONE probe (others are refused until it settles); a
+ * clean answer closes the breaker, a failure re-opens it, an abandoned probe (cancelled run)
+ * lets another run probe.
  */
 
 /** Where an expert's breaker stands. */
@@ -18,13 +19,17 @@ interface Entry { state: BreakerState; failures: number; openedAt: number; probi
 export interface CircuitBreakers {
   /** True if a plan may include the expert now (closed, or half-open with no probe running). */
   isAvailable(expertId: string): boolean;
-  /** The plan includes the expert: a half-open breaker marks its one probe as running. True if this took the probe. */
-  admit(expertId: string): boolean;
+  /**
+   * An expert run is about to call the expert: 'run' (closed), 'probe' (half-open: this run
+   * is its one probe, settled by `succeeded`, `failed` or `abandoned`), or 'refused' (open, or
+   * half-open with its probe taken by another run since the plan was made).
+   */
+  tryStart(expertId: string): 'run' | 'probe' | 'refused';
   /** A clean answer: closes the breaker. */
   succeeded(expertId: string): void;
   /** A failed attempt (retriable kinds only count): may open the breaker. */
   failed(expertId: string): void;
-  /** The expert's run ended without an outcome (cancelled): frees a running probe. */
+  /** The expert's probe run ended without an outcome (cancelled, or a failure that does not count): frees the probe. */
   abandoned(expertId: string): void;
   /** The current state of every breaker that has one. */
   states(): Record<string, BreakerState>;
@@ -51,11 +56,12 @@ export const createCircuitBreakers = (expertIds: readonly string[], options: Bre
       const found = entry(id);
       return found === undefined || found.state === 'closed' || (found.state === 'half-open' && !found.probing);
     },
-    admit: (id) => {
+    tryStart: (id) => {
       const found = entry(id);
-      if (found?.state !== 'half-open' || found.probing) return false;
+      if (found === undefined || found.state === 'closed') return 'run';
+      if (found.state === 'open' || found.probing) return 'refused';
       found.probing = true;
-      return true;
+      return 'probe';
     },
     succeeded: (id) => {
       const found = entry(id);

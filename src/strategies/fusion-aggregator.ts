@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { asyncScheduler, catchError, defer, throwError, timeout, type SchedulerLike } from 'rxjs';
 import { FusionError } from '../errors';
-import { hashTaskParams } from '../pipeline/cache-key';
+import { hashTaskParams } from './cache-key';
 import type { Expert, ExpertAnswer, FusionStrategy } from '../ports';
 
 /** The default aggregation prompt; `{prompt}` and `{candidates}` are filled in. */

@@ -1,5 +1,5 @@
 import { isTerminal } from '../../../src/events';
-import { memoryCache } from '../../../src/sources/memory-cache';
+import { memoryCache } from '../../../src/pipeline/memory-cache';
 import { simulatedExpert, type SimulatedExpert } from '../../../src/sources/simulated-expert';
 import { noGuard } from '../../../src/strategies/output-guard';
 import { EventReader, postJson, sseEvents, startDialogueServer, waitFor, type Running } from '../server-fixtures';

@@ -1,5 +1,5 @@
 import { register } from 'prom-client';
-import { memoryCache } from '../../../src/sources/memory-cache';
+import { memoryCache } from '../../../src/pipeline/memory-cache';
 import { simulatedExpert } from '../../../src/sources/simulated-expert';
 import { noGuard } from '../../../src/strategies/output-guard';
 import { EventReader, postJson, series, sseEvents, startDialogueServer, waitFor, type Running } from '../server-fixtures';

@@ -16,7 +16,7 @@
  * | `error`, `cancelled` | the status line says so |
  */
 import type { PipelineEvent } from '../../../events';
-import type { PipelineMetrics } from '../../../pipeline/metrics';
+import type { PipelineMetrics } from '../../../metrics';
 import { SSEResponseError } from '../../../sinks/sse-response-error';
 import { show } from './dom';
 import { createLanesView } from './lanes';

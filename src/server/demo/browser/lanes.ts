@@ -5,7 +5,7 @@
  * the latest retry notice, and its text, held in ONE text node that tokens are appended to.
  */
 import type { ExpertEvent, RetryEvent } from '../../../events';
-import type { ExpertMetrics } from '../../../pipeline/metrics';
+import type { ExpertMetrics } from '../../../metrics';
 import type { PlanTask } from '../../../plan';
 import { html, show } from './dom';
 

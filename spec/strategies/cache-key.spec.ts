@@ -1,4 +1,4 @@
-import { cacheKey, hashTaskParams } from '../../src/pipeline/cache-key';
+import { cacheKey, hashTaskParams } from '../../src/strategies/cache-key';
 import type { KeyPlan } from '../../src/plan';
 
 const plan = (overrides: { tasks?: KeyPlan['tasks']; fusion?: Partial<KeyPlan['fusion']> } = {}): KeyPlan => ({

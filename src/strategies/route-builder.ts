@@ -3,14 +3,22 @@
  * the plan id (a hash) is computed once per distinct plan, not once per request.
  */
 import { createHash } from 'node:crypto';
-import type { ExecutionPlan, KeyPlan } from '../plan';
-import type { FusionStrategy, RouteDecision } from '../ports';
-import { canonicalJson } from './cache-key';
-import type { RegisteredExpert } from './deps';
-import type { Route } from './job';
+import type { ExecutionPlan, KeyPlan, Route } from '../plan';
+import type { Expert, FusionStrategy, RouteDecision } from '../ports';
+import { canonicalJson, hashTaskParams } from './cache-key';
+
+/** An expert with the hash of its params and prompt template, computed once. */
+export interface RegisteredExpert { readonly expert: Expert; readonly paramsHash: string }
+
+/** The experts by id, each with its params hash (computed once, not per request). */
+export const registerExperts = (experts: readonly Expert[]): ReadonlyMap<string, RegisteredExpert> =>
+  new Map(experts.map((expert) => [expert.id, { expert, paramsHash: hashTaskParams(expert.params, expert.promptTemplate) }]));
+
+/** Turns a router's decision into a route; throws on an expert id that is not configured. */
+export type RouteBuilder = (decision: RouteDecision) => Route;
 
 /** Builds routes from decisions, remembering at most `maxPlans` distinct ones. */
-export const createRouteBuilder = (experts: ReadonlyMap<string, RegisteredExpert>, defaultFusion: FusionStrategy, maxPlans = 256) => {
+export const createRouteBuilder = (experts: ReadonlyMap<string, RegisteredExpert>, defaultFusion: FusionStrategy, maxPlans = 256): RouteBuilder => {
   const memo = new Map<string, Route>();
   /** The route for a decision; throws on an expert id that is not configured. */
   return (decision: RouteDecision): Route => {

@@ -1,13 +1,18 @@
 /**
- * Per-request metrics (DESIGN section 7). All times come from the injected clock, in ms, so
- * virtual-time tests assert exact figures.
+ * The `metrics` event's figures (per request). All times come from the injected clock, in ms,
+ * so virtual-time tests assert exact figures.
  */
-import type { ExpertOutcome } from '../events';
+import type { ExpertOutcome } from './events';
 
 /** The timed stages of the pipeline. */
 export type Stage = 'validation' | 'routing' | 'cache' | 'execution' | 'fusion' | 'outputGuard';
 
-/** One expert's figures. `ttft` is from the expert's first attempt to its first token. */
+/**
+ * One expert's figures. `ttft`: from the start of execution to the expert's first token
+ * reaching the caller (after the guard's hold-back, like the request's `ttft`); `tokens`: the
+ * expert's own count when it ended, else the token events the caller got from it since its
+ * last discarded attempt; `attempts`: 1 + its retries.
+ */
 export interface ExpertMetrics {
   readonly ttft: number | null;
   readonly ms: number;
@@ -47,44 +52,3 @@ export interface BottleneckRules {
   /** An expert taking at least this many times the median of the others is named. Default 2. */
   readonly slowExpertFactor: number;
 }
-
-/** Defaults for {@link BottleneckRules}. `cache` budget comes from `timeouts.cacheMs`. */
-export const defaultBottleneckRules = (cacheMs: number): BottleneckRules => ({
-  shareOfTotal: 0.5,
-  minMs: 1,
-  budgets: { validation: 5, routing: 50, cache: cacheMs, outputGuard: 20 },
-  slowExpertFactor: 2,
-});
-
-const STAGE_ORDER: readonly Stage[] = ['validation', 'routing', 'cache', 'execution', 'fusion', 'outputGuard'];
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-
-/** Names the stages and experts that stand out, by the given rules. */
-export const findBottlenecks = (
-  total: number,
-  stages: Partial<Record<Stage, number>>,
-  experts: Readonly<Record<string, ExpertMetrics>>,
-  rules: BottleneckRules,
-): string[] => {
-  const found: string[] = [];
-  for (const stage of STAGE_ORDER) {
-    const ms = stages[stage];
-    if (ms === undefined || ms < rules.minMs) continue;
-    const budget = rules.budgets[stage];
-    if (ms >= total * rules.shareOfTotal || (budget !== undefined && ms > budget)) found.push(stage);
-  }
-  const ids = Object.keys(experts);
-  if (ids.length > 1) {
-    for (const id of ids) {
-      const others = ids.filter((other) => other !== id).map((other) => experts[other].ms);
-      const ms = experts[id].ms;
-      if (ms >= rules.minMs && ms >= median(others) * rules.slowExpertFactor) found.push(`expert:${id}`);
-    }
-  }
-  return found;
-};

@@ -1,6 +1,6 @@
 import { firstValueFrom, lastValueFrom } from 'rxjs';
 import type { CachedAnswer } from '../../src/ports';
-import { memoryCache } from '../../src/sources/memory-cache';
+import { memoryCache } from '../../src/pipeline/memory-cache';
 
 const answer = (text: string): CachedAnswer => ({ text, createdAt: 1, planId: 'plan-1' });
 

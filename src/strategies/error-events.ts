@@ -1,6 +1,6 @@
 /** Builds `error` events. System errors carry a generic message; the real error goes to `onSystemError`. */
 import type { ErrorEvent, ErrorKind } from '../events';
-import type { SystemErrorContext } from './deps';
+import type { SystemErrorContext } from '../ports';
 
 /** Kinds that are the system's fault (`user: false`). */
 export type SystemErrorKind = Exclude<ErrorKind, 'validation' | 'duplicate-request'>;

@@ -1,0 +1,86 @@
+/**
+ * `expertRun(expert, task, progress, deps, scheduler)`: one expert's tokens for one request,
+ * with the per-attempt deadlines and retries. Errors with the last attempt's error when it
+ * gives up (fan-out turns that into the `expert` event); unsubscribing stops the expert at once.
+ *
+ * Retries are RxJS's own `retry({ count, delay })`. The delay function is a pure function of
+ * `(error, count)`: a non-retriable error (validation, 4xx, cancellation) ends the run at once;
+ * a retriable one (timeouts, 429, 5xx, network) waits `backoffDelay(count)` (full jitter,
+ * capped, `Retry-After` honoured). The wait is a cold Observable that, when retry subscribes to
+ * it, first calls `deps.onRetry` (fan-out's announcement: `retry` and `status` events) and then
+ * waits on `scheduler`.
+ *
+ * Tokens pass with no extra subscriber: the expert's Observable is subscribed with retry's own
+ * subscriber, and the deadlines watch `progress.tokens`, which the caller counts.
+ *
+ *     attempt 1:  -a-#              (503, retriable)
+ *     result:     -a----b-c-|       onRetry at frame 3, wait 2 ms, attempt 2 streams
+ */
+import { asyncScheduler, defer, Observable, retry, throwError, timer, type SchedulerLike } from 'rxjs';
+import { ExpertError, isRetriable } from '../errors';
+import type { Expert, ExpertTask } from '../ports';
+import { backoffDelay } from '../strategies/backoff';
+import { watchDeadlines, type ExpertDeadlines } from './expert-deadlines';
+
+/** An expert run's progress: its caller counts the tokens of the current attempt; the run counts attempts. */
+export interface RunProgress {
+  tokens: number;
+  attempts: number;
+}
+
+/** Retry policy for expert calls. */
+export interface RetryPolicy {
+  /** Retries after the first attempt (0: none). */
+  readonly maxRetries: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  /** Uniform source in [0, 1) for the jitter. Default Math.random. */
+  readonly random?: () => number;
+}
+
+/** A retry about to wait: the failed attempt, its error and the wait. */
+export interface RetryNotice { readonly error: unknown; readonly attempt: number; readonly delayMs: number }
+
+/** What one expert run needs. */
+export interface ExpertRunDeps {
+  readonly retry: RetryPolicy;
+  readonly deadlines?: ExpertDeadlines;
+  /** Called when a retry's wait starts, before it waits. */
+  readonly onRetry?: (notice: RetryNotice) => void;
+}
+
+/** The task an expert gets, without the attempt number (the run adds it). */
+export type RunTask = Omit<ExpertTask, 'attempt'>;
+
+/** The run's tokens (see the module doc). */
+export const expertRun = (
+  expert: Expert,
+  task: RunTask,
+  progress: RunProgress,
+  { retry: policy, deadlines = {}, onRetry }: ExpertRunDeps,
+  scheduler: SchedulerLike = asyncScheduler,
+): Observable<string> => {
+  const attempt$ = new Observable<string>((subscriber) => {
+    const attempt = ++progress.attempts;
+    progress.tokens = 0;
+    watchDeadlines(subscriber, progress, deadlines, scheduler, expert.id);
+    let tokens$: Observable<string>;
+    try {
+      tokens$ = expert.stream({ ...task, attempt });
+    } catch (error) {
+      subscriber.error(error);
+      return;
+    }
+    // The expert emits straight into retry's subscriber: no hop of ours on the token path.
+    tokens$.subscribe(subscriber);
+  });
+  const delay = (error: unknown, count: number): Observable<unknown> => (!isRetriable(error)
+    ? throwError(() => error)
+    : defer(() => {
+      const retryAfterMs = ExpertError.isInstance(error) ? error.retryAfterMs : undefined;
+      const delayMs = backoffDelay(count, { ...policy, retryAfterMs });
+      onRetry?.({ error, attempt: count, delayMs });
+      return timer(delayMs, scheduler);
+    }));
+  return attempt$.pipe(retry({ count: policy.maxRetries, delay }));
+};

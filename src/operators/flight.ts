@@ -1,0 +1,124 @@
+/**
+ * One shared execution for identical requests in flight at the same time (single flight).
+ * The first participant starts the work; a participant joining later first gets what it
+ * missed, then the rest live; each participant leaves alone, and the work stops when the last
+ * one leaves. Events are re-stamped with each participant's own requestId (the first
+ * participant's events are passed on as they are).
+ *
+ * Participants are plain functions, not subscribers: an event reaches each one with a function
+ * call, no extra subscriber hop. A late joiner is caught up with `experts-started`, each
+ * expert's text so far as ONE token (read from the execution, so the flight keeps nothing per
+ * expert token), then the other events so far (fusion tokens, expert ends, status) in order.
+ * Those stop being kept at `maxLogEvents`, and the flight then takes no new participants.
+ */
+import { Observable, type Subscriber, type Subscription } from 'rxjs';
+import type { ChainEvent, ExpertsStartedEvent } from '../chain-events';
+import type { StageSink } from './staged';
+
+/** Most non-token events a flight keeps for late joiners. */
+export const MAX_FLIGHT_LOG_EVENTS = 1_000;
+
+/** Starts a flight's work, delivering to `sink`; returns what stops it. */
+export type FlightWork = (sink: StageSink) => Subscription;
+
+interface Participant {
+  readonly requestId: string;
+  readonly next: (event: ChainEvent) => void;
+  readonly end: Subscriber<never>;
+}
+
+const restamp = (event: ChainEvent, requestId: string): ChainEvent =>
+  (event.requestId === requestId ? event : { ...event, requestId });
+
+/** A shared execution keyed by the cache key. */
+export class Flight {
+  private log: ChainEvent[] | undefined = [];
+  private started: ExpertsStartedEvent | undefined;
+  private participants: readonly Participant[] = [];
+  private work: Subscription | undefined;
+  private ended = false;
+
+  constructor(private readonly start: FlightWork, private readonly onEnd: () => void, private readonly maxLogEvents = MAX_FLIGHT_LOG_EVENTS) {}
+
+  /** False once the flight has ended or its log is full. */
+  joinable(): boolean {
+    return !this.ended && this.log !== undefined;
+  }
+
+  /**
+   * Joins as `requestId`: its events go to `next` (caught up first, then live). The result emits
+   * nothing: it completes when the flight does, errors when it errors; unsubscribing leaves.
+   */
+  join(requestId: string, next: (event: ChainEvent) => void): Observable<never> {
+    return new Observable<never>((end) => {
+      const participant: Participant = { requestId, next, end };
+      if (this.work !== undefined) this.catchUp(participant);
+      this.participants = [...this.participants, participant];
+      if (this.work === undefined) {
+        this.work = this.start({
+          next: (event) => this.deliver(event),
+          error: (error) => this.finish((p) => p.end.error(error)),
+          complete: () => this.finish((p) => p.end.complete()),
+        });
+      }
+      return () => this.leave(participant);
+    });
+  }
+
+  private deliver(event: ChainEvent): void {
+    if (this.log !== undefined) this.remember(event);
+    const current = this.participants;
+    for (let i = 0; i < current.length; i++) {
+      const participant = current[i]!;
+      try {
+        participant.next(restamp(event, participant.requestId));
+      } catch (error) {
+        participant.end.error(error); // one participant's failure is its own, not the flight's
+      }
+    }
+  }
+
+  /** Keeps what a late joiner needs: not the expert tokens and retries (the text so far stands for them). */
+  private remember(event: ChainEvent): void {
+    if (event.type === 'experts-started') {
+      this.started = event;
+      return;
+    }
+    if ((event.type === 'token' && event.source !== 'fusion') || event.type === 'retry') return;
+    if (this.log !== undefined && this.log.length < this.maxLogEvents) this.log.push(event);
+    else this.closeToJoiners();
+  }
+
+  private catchUp(participant: Participant): void {
+    const { requestId, next } = participant;
+    if (this.started !== undefined) {
+      next(restamp(this.started, requestId));
+      for (const expert of this.started.progress()) {
+        const text = expert.textSoFar();
+        if (text.length > 0) next({ type: 'token', requestId, source: expert.expertId, text });
+      }
+    }
+    for (const event of this.log ?? []) next(restamp(event, requestId));
+  }
+
+  private leave(participant: Participant): void {
+    this.participants = this.participants.filter((p) => p !== participant);
+    if (this.participants.length > 0 || this.ended) return;
+    this.ended = true;
+    this.closeToJoiners();
+    this.work?.unsubscribe();
+  }
+
+  private finish(notify: (participant: Participant) => void): void {
+    this.ended = true;
+    this.closeToJoiners();
+    for (const participant of this.participants) notify(participant);
+  }
+
+  private closeToJoiners(): void {
+    if (this.log === undefined) return;
+    this.log = undefined;
+    this.started = undefined;
+    this.onEnd();
+  }
+}
