@@ -75,9 +75,9 @@ export { writeSSE } from './sinks/write-sse';
 export { toSSEResponse } from './sinks/to-sse-response';
 export { fromSSE } from './sinks/from-sse';
 export { SSEResponseError } from './sinks/sse-response-error';
-export { formatSSEEvent, type SSEOptions } from './sinks/sse-format';
+export { formatSSEEvent, SSE_HEADERS, SSE_HEARTBEAT, type SSEOptions } from './sinks/sse-format';
 
-// The HTTP server.
+// The HTTP server. Last: the server's modules import this entry, so everything above is defined when they load.
 export { createDialogueServer } from './server/create-dialogue-server';
 export type { DialogueServerOptions } from './server/server-options';
 export type { ServedPlugin } from './server/route';

@@ -5,7 +5,7 @@
  */
 import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
-import { openAICompatibleExpert } from '../sources/openai-compatible-expert';
+import { openAICompatibleExpert } from '../index';
 import { attempt } from './config/attempt';
 import { isUsableKey, type Env } from './config/build-plugin-parts';
 import { collect, fail, type Decoded } from './config/decoders';

@@ -1,6 +1,6 @@
 /** The CLI's three built-in simulated experts, of clearly different speeds. */
 import type { SchedulerLike } from 'rxjs';
-import { simulatedExpert, type SimulatedExpert } from '../sources/simulated-expert';
+import { simulatedExpert, type SimulatedExpert } from '../index';
 
 /** One built-in expert: its id and how fast it streams (real milliseconds on `asyncScheduler`). */
 export interface ExpertSpeed {

@@ -2,7 +2,7 @@
  * What the live view shows: one lane per token source (each expert of the plan, then `fusion`
  * or `cache` when they stream), folded from the events by a pure reducer.
  */
-import type { PipelineEvent } from '../events';
+import type { PipelineEvent } from '../index';
 
 /** Where a lane is. `cancelled` also covers sources still running when the request ended. */
 export type LaneStatus = 'waiting' | 'streaming' | 'retrying' | 'done' | 'failed' | 'cancelled';

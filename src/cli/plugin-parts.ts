@@ -4,12 +4,12 @@
  * command line wins over the set-up, which wins over the CLI's defaults.
  */
 import { resolve } from 'node:path';
-import type { DialoguePluginOptions } from '../pipeline/options';
-import type { Expert, FusionStrategy, Router } from '../ports';
-import type { FusionName } from '../strategies/fusion-registry';
+import type { DialoguePluginOptions } from '../index';
+import type { Expert, FusionStrategy, Router } from '../index';
+import type { FusionName } from '../index';
 import { memoryCache } from '../index';
-import { sqliteCache } from '../sources/sqlite-cache';
-import type { ResponseCache } from '../ports';
+import { sqliteCache } from '../index';
+import type { ResponseCache } from '../index';
 import { DEFAULT_CACHE_FILE, type FusionChoice } from './args';
 
 /** The cache to open: a SQLite file (absolute path), an in-process cache, or none. */

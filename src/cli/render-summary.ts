@@ -2,8 +2,8 @@
  * What the CLI prints at the end: the final answer with how it was obtained, then the
  * stage-timing table from the `metrics` event. Pure functions returning lines.
  */
-import type { CompleteEvent } from '../events';
-import type { PipelineMetrics, Stage } from '../metrics';
+import type { CompleteEvent } from '../index';
+import type { PipelineMetrics, Stage } from '../index';
 import { stripControls, type Paint } from './ansi';
 
 const STAGES: readonly Stage[] = ['validation', 'routing', 'cache', 'execution', 'fusion', 'outputGuard'];

@@ -5,10 +5,10 @@
  * exit code. Everything outside (streams, terminal, cancellation, clock) is injected.
  */
 import { asyncScheduler, auditTime, connect, EMPTY, ignoreElements, lastValueFrom, merge, takeWhile, tap, type Observable, type SchedulerLike } from 'rxjs';
-import { isTerminal, type PipelineEvent, type TerminalEvent } from '../events';
-import type { PipelineMetrics } from '../metrics';
-import { DialoguePlugin } from '../pipeline/dialogue-plugin';
-import type { Expert, ResponseCache } from '../ports';
+import { isTerminal, type PipelineEvent, type TerminalEvent } from '../index';
+import type { PipelineMetrics } from '../index';
+import { DialoguePlugin } from '../index';
+import type { Expert, ResponseCache } from '../index';
 import { createPaint, stripControls, wantsColor, type Paint } from './ansi';
 import type { CliOptions } from './args';
 import { EXIT, type ExitCode } from './exit-codes';

@@ -9,10 +9,10 @@ import type { AddressInfo } from 'node:net';
 import { readConfigFile } from './config/read-config-file';
 import { EXIT } from './exit-codes';
 import { renderSetupFailure, resolveSetup } from './setup';
-import { createDialogueServer } from '../server/create-dialogue-server';
-import { gracefulShutdown } from '../server/graceful-shutdown';
-import { parseServeArgs, serveUsage } from '../server/serve/serve-args';
-import { createServePlugin } from '../server/serve/serve-plugin';
+import { createDialogueServer } from '../index';
+import { gracefulShutdown } from '../index';
+import { parseServeArgs, serveUsage } from './serve/serve-args';
+import { createServePlugin } from './serve/serve-plugin';
 
 const FORCE_EXIT_MS = 5000;
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);

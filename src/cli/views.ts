@@ -2,7 +2,7 @@
  * The three ways the CLI shows a request while it runs: live lanes on a terminal, one line per
  * finished expert when piped, or every event as NDJSON. Each view writes only to `out`.
  */
-import type { PipelineEvent } from '../events';
+import type { PipelineEvent } from '../index';
 import { HIDE_CURSOR, SHOW_CURSOR, type Paint } from './ansi';
 import { reduceLanes, type Lanes } from './lane-state';
 import { oneLine, redraw, renderLanes } from './render-lanes';

@@ -11,7 +11,7 @@
  * Call it before `listen`: it follows every request from the start to know which responses are open.
  */
 import type { Server, ServerResponse } from 'node:http';
-import type { DialoguePlugin } from '../pipeline/dialogue-plugin';
+import type { DialoguePlugin } from '../index';
 
 /** Options of {@link gracefulShutdown}. */
 export interface GracefulShutdownOptions {

@@ -1,6 +1,6 @@
 /** What a route is: a method, a path pattern and a handler that gets the request and the server's context. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DialoguePlugin } from '../pipeline/dialogue-plugin';
+import type { DialoguePlugin } from '../index';
 import type { ServerMetrics } from './server-metrics';
 
 /** The plugin methods the server uses (a `DialoguePlugin`, or anything shaped like one). */

@@ -15,8 +15,8 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { defer, tap, type MonoTypeOperatorFunction } from 'rxjs';
-import { isTerminal, type PipelineEvent } from '../events';
-import type { BreakerState } from '../strategies/circuit-breaker';
+import { isTerminal, type PipelineEvent } from '../index';
+import type { BreakerState } from '../index';
 import type { ServedPlugin } from './route';
 
 /** A server's metrics: the registry `/metrics` renders, and the operator that feeds it. */

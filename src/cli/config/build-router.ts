@@ -2,10 +2,10 @@
 import * as A from 'fp-ts/Array';
 import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
-import type { Expert, FusionStrategy, Router } from '../../ports';
-import { aggregator } from '../../strategies/fusion-aggregator';
-import { resolveFusion, type FusionName } from '../../strategies/fusion-registry';
-import { intentRouter, type FallbackRoute, type IntentRoute } from '../../strategies/intent-router';
+import type { Expert, FusionStrategy, Router } from '../../index';
+import { aggregator } from '../../index';
+import { resolveFusion, type FusionName } from '../../index';
+import { intentRouter, type FallbackRoute, type IntentRoute } from '../../index';
 import { attempt } from './attempt';
 import { child, validation, type Decoded } from './decoders';
 import type { FusionConfig, RouterConfig } from './schema';

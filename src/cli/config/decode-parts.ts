@@ -1,6 +1,6 @@
 /** Decoders of the config's sections other than `experts`: fusion, router, cache and the plugin's numbers. */
 import * as E from 'fp-ts/Either';
-import { DEFAULT_INTENT, defaultIntentRules } from '../../strategies/intent-classifier';
+import { DEFAULT_INTENT, defaultIntentRules } from '../../index';
 import { FUSIONS } from '../args';
 import { at, fail, nonEmptyArray, nonEmptyString, number, oneOf, record, struct, tagged, type Decoder, type KeyCheck } from './decoders';
 import type { BreakerConfig, CacheConfig, FallbackConfig, FusionConfig, LimitsConfig, RetryConfig, RouteConfig, RouterConfig, TimeoutsConfig } from './schema';

@@ -14,7 +14,7 @@
  * Cancelled is a 503 because the usual cause is the server shutting down or an operator's
  * `/api/cancel`; `X-Should-Retry: false` keeps the OpenAI SDKs from retrying it by themselves.
  */
-import type { CancelledEvent, ErrorEvent } from '../../events';
+import type { CancelledEvent, ErrorEvent } from '../../index';
 import { HttpError } from '../http-error';
 
 /** The HttpError for a request that ended with `error` or `cancelled`. */

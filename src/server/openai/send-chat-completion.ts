@@ -5,7 +5,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { defaultIfEmpty, filter, Subscription, take, type Observable } from 'rxjs';
-import { isTerminal, type PipelineEvent, type TerminalEvent } from '../../events';
+import { isTerminal, type PipelineEvent, type TerminalEvent } from '../../index';
 import { internalError } from '../http-error';
 import { sendError, sendJson } from '../respond';
 import { chatCompletion, estimateUsage } from './chat-chunks';

@@ -25,8 +25,8 @@
  */
 import type { ServerResponse } from 'node:http';
 import { asyncScheduler, interval, Subscription, type Observable, type SchedulerLike } from 'rxjs';
-import { isTerminal, type PipelineEvent, type TerminalEvent } from '../../events';
-import { SSE_HEADERS, SSE_HEARTBEAT } from '../../sinks/sse-format';
+import { isTerminal, type PipelineEvent, type TerminalEvent } from '../../index';
+import { SSE_HEADERS, SSE_HEARTBEAT } from '../../index';
 import { internalError } from '../http-error';
 import { sendError } from '../respond';
 import { chatChunk, dataFrame, DONE_FRAME, estimateUsage, textPieces, usageChunk } from './chat-chunks';

@@ -8,7 +8,7 @@
 import { HttpError } from '../http-error';
 import { readJsonBody } from '../read-json-body';
 import type { Route } from '../route';
-import { writeSSE } from '../../sinks/write-sse';
+import { writeSSE } from '../../index';
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);

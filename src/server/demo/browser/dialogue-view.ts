@@ -15,9 +15,9 @@
  * | `complete` | the answer becomes `text` (marked degraded when so); badge "cache hit" when `fromCache` |
  * | `error`, `cancelled` | the status line says so |
  */
-import type { PipelineEvent } from '../../../events';
-import type { PipelineMetrics } from '../../../metrics';
-import { SSEResponseError } from '../../../sinks/sse-response-error';
+import type { PipelineEvent } from '../../../browser';
+import type { PipelineMetrics } from '../../../browser';
+import { SSEResponseError } from '../../../browser';
 import { show } from './dom';
 import { createLanesView } from './lanes';
 import type { PageElements } from './page-elements';

@@ -4,9 +4,9 @@
  * shows the expert's model, its state (waiting, streaming, ok / failed / cancelled with figures),
  * the latest retry notice, and its text, held in ONE text node that tokens are appended to.
  */
-import type { ExpertEvent, RetryEvent } from '../../../events';
-import type { ExpertMetrics } from '../../../metrics';
-import type { PlanTask } from '../../../plan';
+import type { ExpertEvent, RetryEvent } from '../../../browser';
+import type { ExpertMetrics } from '../../../browser';
+import type { PlanTask } from '../../../browser';
 import { html, show } from './dom';
 
 interface Lane {

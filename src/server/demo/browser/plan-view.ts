@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 /** The plan panel: the router's intent, the experts asked (id, model, version), and the fusion strategy. */
-import type { ExecutionPlan } from '../../../plan';
+import type { ExecutionPlan } from '../../../browser';
 import { html } from './dom';
 
 /** Shows `plan` in `target` (a `<dl>`), or empties it when `plan` is undefined. */

@@ -6,8 +6,8 @@
  * POST /api/cancel/:requestId for the Stop button.
  */
 import { defer, map, type Observable } from 'rxjs';
-import type { PipelineEvent } from '../../../events';
-import { fromSSE } from '../../../sinks/from-sse';
+import type { PipelineEvent } from '../../../browser';
+import { fromSSE } from '../../../browser';
 
 /** One question as the form holds it. */
 export interface Ask {

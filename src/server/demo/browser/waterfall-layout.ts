@@ -12,7 +12,7 @@
  *     expert a          |..====|                 (.. = waiting for the first token)
  *     expert b          |....==========|
  */
-import type { PipelineMetrics, Stage } from '../../../metrics';
+import type { PipelineMetrics, Stage } from '../../../browser';
 
 /** The stages, in the order they run. */
 export const STAGE_ORDER: readonly Stage[] = ['validation', 'routing', 'cache', 'execution', 'fusion', 'outputGuard'];

@@ -5,7 +5,7 @@
  * labels at the bottom. Expert bars show their wait for the first token in a lighter shade.
  * Plain SVG elements built with `svg()`: no chart library, no markup strings.
  */
-import type { PipelineMetrics } from '../../../metrics';
+import type { PipelineMetrics } from '../../../browser';
 import { svg } from './dom';
 import { waterfallLayout, type WaterfallBar } from './waterfall-layout';
 

@@ -1,4 +1,4 @@
-import { parseServeArgs, serveUsage } from '../../../src/server/serve/serve-args';
+import { parseServeArgs, serveUsage } from '../../../src/cli/serve/serve-args';
 
 const run = (argv: string[], env: Record<string, string> = {}) => parseServeArgs(argv, env);
 

@@ -4,7 +4,7 @@
  * comes in as a value.
  */
 import { parseArgs } from 'node:util';
-import { FUSIONS, type FusionChoice } from '../../cli/args';
+import { FUSIONS, type FusionChoice } from '../args';
 
 /** Default host: loopback only. */
 export const DEFAULT_HOST = '127.0.0.1';

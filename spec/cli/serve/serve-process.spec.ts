@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EventReader, postJson } from '../server-fixtures';
+import { EventReader, postJson } from '../../server/server-fixtures';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const KEY = 'serve-test-key';

@@ -3,9 +3,9 @@
  * the flags' fusion and cache on top, exactly as the CLI combines them (`chooseFusion`,
  * `chooseCache`). A SQLite cache that cannot be used is reported once through `warn`.
  */
-import { DialoguePlugin } from '../../pipeline/dialogue-plugin';
-import type { ResponseCache } from '../../ports';
-import { chooseCache, chooseFusion, openChosenCache, type CliOverrides, type PluginParts } from '../../cli/plugin-parts';
+import { DialoguePlugin } from '../../index';
+import type { ResponseCache } from '../../index';
+import { chooseCache, chooseFusion, openChosenCache, type CliOverrides, type PluginParts } from '../plugin-parts';
 
 const openCache = (flags: CliOverrides, setup: PluginParts, cwd: string, warn: (message: string) => void): ResponseCache | false =>
   openChosenCache(chooseCache(flags, setup, cwd), warn);
