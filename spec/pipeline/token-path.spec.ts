@@ -59,12 +59,14 @@ describe('the token path', () => {
         flush();
         expect(request.events.at(-1)).toEqual(expect.objectContaining({ type: 'complete', text: ' one two three' }));
         expect(request.hops.length).toBeGreaterThanOrEqual(3);
-        expect(Math.max(...request.hops)).toBe(5);
+        expect(Math.max(...request.hops)).toBeLessThanOrEqual(5);
+        // Today 3: retry's subscriber, the expert run's, the caller's; the chain's stages are fused function calls.
+        expect(Math.max(...request.hops)).toBe(3);
       });
     });
   });
 
-  it('takes the same 5 hops for a single-flight follower as for the leader', () => {
+  it('takes as few hops for a single-flight follower as for the leader', () => {
     newScheduler().run(({ flush }) => {
       onCountedStack((depth) => {
         const hand = handExpert('shared');
@@ -77,7 +79,7 @@ describe('the token path', () => {
         flush();
         expect(follower.events.at(-1)).toEqual(expect.objectContaining({ type: 'complete', requestId: 'b', text: ' one two three' }));
         expect(follower.hops).toEqual(leader.hops);
-        expect(Math.max(...follower.hops)).toBe(5);
+        expect(Math.max(...follower.hops)).toBeLessThanOrEqual(5);
       });
     });
   });

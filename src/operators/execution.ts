@@ -19,6 +19,9 @@ import { describeFailure } from '../strategies/describe-failure';
 import { expertRun, type ExpertRunDeps, type RetryNotice, type RunProgress } from './expert-run';
 import type { StageContext } from './staged';
 
+/** Any non-whitespace character: an answer of only whitespace is empty (no copy, unlike `trim()`). */
+const HAS_TEXT = /\S/;
+
 /** What an execution needs besides the stage. */
 export interface ExecutionDeps extends Omit<ExpertRunDeps, 'onRetry'> {
   /** Expert health, fed by every attempt; absent: no circuit breaking. */
@@ -87,7 +90,7 @@ export const startExecution = (
   };
   const succeeded = (lane: Lane, slot: number): void => {
     const text = lane.parts.join('');
-    if (text.trim().length === 0) {
+    if (!HAS_TEXT.test(text)) {
       failed(lane, new ExpertError(lane.expert.id, 'Empty answer', { failure: 'protocol' }));
       return;
     }

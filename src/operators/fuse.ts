@@ -21,6 +21,9 @@ import { pickBest } from '../strategies/agreement-scorer';
 import { systemErrorEvent } from '../strategies/error-events';
 import { staged, type StageContext } from './staged';
 
+/** Any non-whitespace character: an answer of only whitespace is empty (no copy, unlike `trim()`). */
+const HAS_TEXT = /\S/;
+
 /** What fusion needs. */
 export interface FuseDeps {
   /** A fusion running longer than this fails (and falls back). Default: no limit. */
@@ -75,7 +78,7 @@ const fuseAnswers = (event: AnswersEvent, { next, run }: StageContext, deps: Fus
     error: fallBack,
     complete: () => {
       const text = parts.join('');
-      if (text.trim().length === 0) {
+      if (!HAS_TEXT.test(text)) {
         fallBack(new FusionError(strategy.id, 'Fusion produced no text'));
         return;
       }

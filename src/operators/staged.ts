@@ -65,7 +65,18 @@ export interface StageRunner {
 
 const FUSED = Symbol('dialogue-pipeline.fused-stages');
 
-interface Fused { readonly root: Observable<ChainEvent>; readonly stages: readonly ChainStage[] }
+/** A fused run of stages over a source: what a staged operator's result is made of. */
+export interface FusedStages { readonly root: Observable<ChainEvent>; readonly stages: readonly ChainStage[] }
+
+/** The source and stages of an Observable made by staged operators; undefined for any other Observable. */
+export const fusedOf = (observable: Observable<ChainEvent>): FusedStages | undefined => (observable as { [FUSED]?: FusedStages })[FUSED];
+
+/** Subscribes `fused` with `sink`; returns the runner (its subscription tears everything down). */
+export const runFused = (fused: FusedStages, sink: StageSink): StageRunner => {
+  const runner = openStages(fused.stages, sink);
+  runner.subscription.add(fused.root.subscribe({ next: runner.push, error: runner.fail, complete: runner.end }));
+  return runner;
+};
 
 /** Opens `stages` for one subscription, delivering to `sink`. */
 export const openStages = (stages: readonly ChainStage[], sink: StageSink): StageRunner => {
@@ -137,19 +148,16 @@ export const openStages = (stages: readonly ChainStage[], sink: StageSink): Stag
 };
 
 /** An Observable running `stages` over `root`, marked so the next staged operator fuses with it. */
-const fusedObservable = (root: Observable<ChainEvent>, stages: readonly ChainStage[]): Observable<ChainEvent> => {
-  const fused = new Observable<ChainEvent>((subscriber) => {
-    const runner = openStages(stages, subscriber);
-    runner.subscription.add(root.subscribe({ next: runner.push, error: runner.fail, complete: runner.end }));
-    return runner.subscription;
-  });
-  Object.defineProperty(fused, FUSED, { value: { root, stages } satisfies Fused });
+export const fusedObservable = (root: Observable<ChainEvent>, stages: readonly ChainStage[]): Observable<ChainEvent> => {
+  const info: FusedStages = { root, stages };
+  const fused = new Observable<ChainEvent>((subscriber) => runFused(info, subscriber).subscription);
+  Object.defineProperty(fused, FUSED, { value: info });
   return fused;
 };
 
 /** The operator of one stage; fuses with a staged operator before it (see the module doc). */
 export const staged = (stage: ChainStage): OperatorFunction<ChainEvent, ChainEvent> => (source) => {
-  const fused = (source as { [FUSED]?: Fused })[FUSED];
+  const fused = fusedOf(source);
   return fused === undefined ? fusedObservable(source, [stage]) : fusedObservable(fused.root, [...fused.stages, stage]);
 };
 
@@ -160,6 +168,6 @@ const PROBE = new Observable<ChainEvent>();
  * or undefined when it contains anything else. Lets a stage run another chain segment inline.
  */
 export const stagesOf = (operator: OperatorFunction<ChainEvent, ChainEvent>): readonly ChainStage[] | undefined => {
-  const fused = (operator(PROBE) as { [FUSED]?: Fused })[FUSED];
+  const fused = fusedOf(operator(PROBE));
   return fused !== undefined && fused.root === PROBE ? fused.stages : undefined;
 };

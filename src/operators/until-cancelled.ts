@@ -6,17 +6,28 @@
  * result too, and a later cancel is ignored.
  *
  * `new Observable` rather than `concat(body$.pipe(takeUntil(stop$)), ...)`: every token passes
- * here, and concat's inner subscriber would be one more hop per token.
+ * here, and concat's inner subscriber would be one more hop per token. Over staged operators
+ * and followed by `finish`, the three run fused as one subscription (envelope.ts).
  *
  *     body:     --a--b--c--      cancel$: -----x
  *     result:   --a--(C|)        C = cancelled, body unsubscribed at frame 5 before C
  */
 import { Observable, type MonoTypeOperatorFunction, type Subscription } from 'rxjs';
 import type { ChainEvent } from '../chain-events';
+import { markEnvelope } from './envelope';
+import { fusedOf } from './staged';
 
 /** Stops the body when `cancel$` emits a reason, then emits `cancelled` with it. */
 export const untilCancelled = <E extends ChainEvent = ChainEvent>(cancel$: Observable<string>, requestId: string): MonoTypeOperatorFunction<E> =>
-  (body$) => new Observable<E>((subscriber) => {
+  (body$) => {
+    const result = cancellable(body$, cancel$, requestId);
+    const body = fusedOf(body$);
+    // Over staged operators, `finish` can run body, cancel and end as one subscription (envelope.ts).
+    return body === undefined ? result : markEnvelope(result, { body, cancel$, requestId });
+  };
+
+const cancellable = <E extends ChainEvent>(body$: Observable<E>, cancel$: Observable<string>, requestId: string): Observable<E> =>
+  new Observable<E>((subscriber) => {
     let reason: string | undefined;
     let body: Subscription | undefined;
     const cancelled = (): void => {

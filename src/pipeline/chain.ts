@@ -8,11 +8,11 @@
  *                                                                         replicas with a coordinator)
  *             -> untilCancelled -> finish                                  (envelope, per request)
  *
- * The preflight and execution operators are staged, so they fuse into one subscription per
- * request; per request only the envelope is built. The chain holds no per-request state: each
+ * Every operator here is staged or fuses with staged ones, so a request runs as ONE
+ * subscription; per request only that subscription is built. The chain holds no per-request state: each
  * request's data travels on its events.
  */
-import { Observable, pipe, type SchedulerLike } from 'rxjs';
+import { of, pipe, type Observable, type SchedulerLike } from 'rxjs';
 import type { ChainEvent, RequestEvent } from '../chain-events';
 import type { PipelineEvent } from '../events';
 import type { BottleneckRules } from '../metrics';
@@ -27,7 +27,7 @@ import { fuse } from '../operators/fuse';
 import { guard } from '../operators/guard';
 import { plan } from '../operators/plan';
 import { singleFlight, type Coordinate } from '../operators/single-flight';
-import { openStages, stagesOf } from '../operators/staged';
+import { fusedObservable, stagesOf } from '../operators/staged';
 import { storeAnswer } from '../operators/store-answer';
 import { untilCancelled } from '../operators/until-cancelled';
 import { validate, type InputGuard } from '../operators/validate';
@@ -86,13 +86,6 @@ export const buildChain = (deps: ChainDeps): RunRequest => {
   const stages = stagesOf(pipe(preflight, execution));
   if (stages === undefined) throw new Error('buildChain: the preflight and execution operators must all be staged');
   const envelope = finish({ bottlenecks: deps.bottlenecks, reportSystemError, onEnd: deps.onEnd }, scheduler);
-  return (request, cancel$) => {
-    const body$ = new Observable<ChainEvent>((subscriber) => {
-      const runner = openStages(stages, subscriber);
-      runner.push(request);
-      runner.end();
-      return runner.subscription;
-    });
-    return envelope(untilCancelled(cancel$, request.requestId)(body$));
-  };
+  // untilCancelled and finish fuse with the staged operators: one subscription per request.
+  return (request, cancel$) => envelope(untilCancelled(cancel$, request.requestId)(fusedObservable(of<ChainEvent>(request), stages)));
 };

@@ -32,6 +32,7 @@ const jaccard = (a: ReadonlySet<string>, b: ReadonlySet<string>): number => {
  * (others = the entries of `all` that are not this object); an answer with no others scores 1.
  */
 export const agreementScorer: AnswerScorer = (answer, all) => {
+  if (all.length < 2) return 1; // no others: nothing to tokenise
   const own = wordsOf(answer);
   let sum = 0;
   let count = 0;
@@ -54,6 +55,7 @@ export const scoreAnswers = (answers: readonly ExpertAnswer[], scorer: AnswerSco
 export const pickBest = (answers: readonly ExpertAnswer[], scorer: AnswerScorer = agreementScorer): ExpertAnswer => {
   const first = answers[0];
   if (first === undefined) throw new Error('pickBest: no answers to choose from');
+  if (answers.length === 1 && scorer === agreementScorer) return first;
   const scores = scoreAnswers(answers, scorer);
   let best = 0;
   let bestScore = Number.NEGATIVE_INFINITY;
