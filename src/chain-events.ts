@@ -141,3 +141,11 @@ const HANDOFFS: ReadonlySet<string> = new Set<HandoffEvent['type']>(['request', 
 
 /** True for a hand-off (an event that must be consumed by a stage, never shown). */
 export const isHandoff = (event: ChainEvent): event is HandoffEvent => HANDOFFS.has(event.type);
+
+/**
+ * A `request` hand-off to start a chain with (what `DialoguePlugin.process` builds): `input` is
+ * the prompt, `options` the per-request options (`requestId` is required here, `at` defaults to
+ * `Date.now()`; pass `scheduler.now()` in virtual time).
+ */
+export const requestEvent = (input: unknown, { requestId, at = Date.now(), ...options }: { readonly requestId: string; readonly at?: number; readonly [option: string]: unknown }): RequestEvent =>
+  ({ type: 'request', requestId, at, input, options: { requestId, ...options } });

@@ -6,7 +6,7 @@ export type {
   ChainEvent, ChainEventType, ChainEventOf, HandoffEvent, RequestEvent, ValidatedEvent, PlannedEvent, ExecuteEvent,
   ExpertsStartedEvent, AnswersEvent, AnswerEvent, GuardedEvent, TimingEvent,
 } from './chain-events';
-export { isHandoff } from './chain-events';
+export { isHandoff, requestEvent } from './chain-events';
 export type { ExecutionPlan, PlanTask, KeyPlan, Route } from './plan';
 export type {
   Expert, ExpertTask, ResponseCache, CachedAnswer, FusionStrategy, ExpertAnswer, FusionContext, AnswerScorer,
@@ -59,7 +59,7 @@ export type { RequestLimits } from './strategies/validate-request';
 // The plugin: the chain composed once, with its defaults.
 export { DialoguePlugin, type ProcessOptions } from './pipeline/dialogue-plugin';
 export type { DialoguePluginOptions } from './pipeline/options';
-export { buildChain, type ChainDeps, type RunRequest } from './pipeline/chain';
+export { buildChain, type ChainDeps, type RunRequest, type Chain, type ChainOperators } from './pipeline/chain';
 export { memoryCache, type MemoryCacheOptions } from './pipeline/memory-cache';
 export { createCacheWriter, type CacheWriterOptions } from './pipeline/cache-writer';
 export { CancelRegistry, abortReason, type Registration } from './pipeline/cancel-registry';

@@ -12,7 +12,7 @@
  * subscription; per request only that subscription is built. The chain holds no per-request state: each
  * request's data travels on its events.
  */
-import { of, pipe, type Observable, type SchedulerLike } from 'rxjs';
+import { of, pipe, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { ChainEvent, RequestEvent } from '../chain-events';
 import type { PipelineEvent } from '../events';
 import type { BottleneckRules } from '../metrics';
@@ -64,28 +64,48 @@ export interface ChainDeps {
 /** Runs one request to its terminal event; `cancel$` emits a reason to cancel it. */
 export type RunRequest = (request: RequestEvent, cancel$: Observable<string>) => Observable<PipelineEvent>;
 
-/** Builds the chain once; the result runs one request per call. */
-export const buildChain = (deps: ChainDeps): RunRequest => {
+/** The chain's operators, configured: each can be piped on its own, in this order or with operators of yours in between. */
+export interface ChainOperators {
+  readonly validate: OperatorFunction<ChainEvent, ChainEvent>;
+  readonly plan: OperatorFunction<ChainEvent, ChainEvent>;
+  readonly cacheLookup: OperatorFunction<ChainEvent, ChainEvent>;
+  readonly fanOutExperts: OperatorFunction<ChainEvent, ChainEvent>;
+  readonly fuse: OperatorFunction<ChainEvent, ChainEvent>;
+  /** `singleFlight(pipe(fanOutExperts, fuse))`: the execution shared by identical requests in flight. */
+  readonly execution: OperatorFunction<ChainEvent, ChainEvent>;
+  readonly guard: OperatorFunction<ChainEvent, ChainEvent>;
+  readonly storeAnswer: OperatorFunction<ChainEvent, ChainEvent>;
+  readonly finish: OperatorFunction<ChainEvent, PipelineEvent>;
+}
+
+/** A built chain: its configured operators, and `run` (the whole chain for one request). */
+export interface Chain { readonly operators: ChainOperators; readonly run: RunRequest }
+
+/** Builds the chain once; `run` runs one request per call. */
+export const buildChain = (deps: ChainDeps): Chain => {
   const { scheduler, reportSystemError, coordinator } = deps;
-  const preflight = pipe(
-    validate({ limits: deps.limits, validator: deps.validator, inputGuard: deps.inputGuard }, scheduler),
-    plan({ router: deps.router, buildRoute: deps.buildRoute, experts: deps.experts, load: deps.load, reportSystemError }, scheduler),
-    cacheLookup({ cache: deps.cache, guardVersion: deps.guard.version, timeoutMs: deps.cacheTimeoutMs, writer: deps.writer, reportSystemError }, scheduler),
-  );
   const coordinate: Coordinate | undefined = coordinator === undefined
     ? undefined
     : (key, execute, work$) => coordinatedExecution(key, execute, work$, { clock: scheduler, reportSystemError, coordinator });
-  const execution = pipe(
-    singleFlight(pipe(
-      fanOutExperts({ retry: deps.retry, deadlines: deps.deadlines, breakers: deps.breakers, slots: deps.slots, reportSystemError }, scheduler),
-      fuse({ timeoutMs: deps.fusionTimeoutMs, reportSystemError }, scheduler),
-    ), { coordinate }),
-    guard({ guard: deps.guard }, scheduler),
-    storeAnswer({ cache: deps.cache, writer: deps.writer, reportSystemError }, scheduler),
-  );
+  const fanOutOperator = fanOutExperts({ retry: deps.retry, deadlines: deps.deadlines, breakers: deps.breakers, slots: deps.slots, reportSystemError }, scheduler);
+  const fuseOperator = fuse({ timeoutMs: deps.fusionTimeoutMs, reportSystemError }, scheduler);
+  const operators: ChainOperators = {
+    validate: validate({ limits: deps.limits, validator: deps.validator, inputGuard: deps.inputGuard }, scheduler),
+    plan: plan({ router: deps.router, buildRoute: deps.buildRoute, experts: deps.experts, load: deps.load, reportSystemError }, scheduler),
+    cacheLookup: cacheLookup({ cache: deps.cache, guardVersion: deps.guard.version, timeoutMs: deps.cacheTimeoutMs, writer: deps.writer, reportSystemError }, scheduler),
+    fanOutExperts: fanOutOperator,
+    fuse: fuseOperator,
+    execution: singleFlight(pipe(fanOutOperator, fuseOperator), { coordinate }),
+    guard: guard({ guard: deps.guard }, scheduler),
+    storeAnswer: storeAnswer({ cache: deps.cache, writer: deps.writer, reportSystemError }, scheduler),
+    finish: finish({ bottlenecks: deps.bottlenecks, reportSystemError, onEnd: deps.onEnd }, scheduler),
+  };
+  const preflight = pipe(operators.validate, operators.plan, operators.cacheLookup);
+  const execution = pipe(operators.execution, operators.guard, operators.storeAnswer);
   const stages = stagesOf(pipe(preflight, execution));
   if (stages === undefined) throw new Error('buildChain: the preflight and execution operators must all be staged');
-  const envelope = finish({ bottlenecks: deps.bottlenecks, reportSystemError, onEnd: deps.onEnd }, scheduler);
   // untilCancelled and finish fuse with the staged operators: one subscription per request.
-  return (request, cancel$) => envelope(untilCancelled(cancel$, request.requestId)(fusedObservable(of<ChainEvent>(request), stages)));
+  const run: RunRequest = (request, cancel$) =>
+    operators.finish(untilCancelled(cancel$, request.requestId)(fusedObservable(of<ChainEvent>(request), stages)));
+  return { operators, run };
 };

@@ -15,7 +15,7 @@ import { defaultGuard } from '../strategies/output-guard';
 import { createRouteBuilder, registerExperts } from '../strategies/route-builder';
 import { createCacheWriter, WRITE_TIMEOUT_FACTOR, type CacheWriter } from './cache-writer';
 import { CancelRegistry } from './cancel-registry';
-import { buildChain, type RunRequest } from './chain';
+import { buildChain, type ChainOperators, type RunRequest } from './chain';
 import { memoryCache } from './memory-cache';
 import { resolveNumbers, type DialoguePluginOptions } from './options';
 
@@ -41,6 +41,12 @@ const withClock = (scheduler: SchedulerLike, clock: { now(): number } | undefine
 /** Orchestrates prompts through experts; see the README for the event contract. */
 export class DialoguePlugin {
   private readonly run: RunRequest;
+  /**
+   * The plugin's chain operators, configured with its options: pipe them yourself, with
+   * operators of yours in between (README, "Compose your own chain"). Feed them a
+   * `requestEvent(...)`; end with `finish`.
+   */
+  readonly operators: ChainOperators;
   private readonly time: SchedulerLike;
   private readonly cache: ResponseCache | undefined;
   private readonly writer: CacheWriter;
@@ -74,7 +80,7 @@ export class DialoguePlugin {
     const experts = [...registered.values()].map(({ expert }) => expert);
     const breakers = this.breakers;
     const { limits } = numbers;
-    this.run = buildChain({
+    const chain = buildChain({
       scheduler: time,
       limits,
       validator: options.validator,
@@ -97,6 +103,8 @@ export class DialoguePlugin {
       onEnd: (requestId) => this.requests.release(requestId),
       coordinator: options.coordination,
     });
+    this.run = chain.run;
+    this.operators = chain.operators;
     // Cancel orders from other replicas: cancel here when running here, and say so.
     this.remoteCancels = this.coordinator?.cancelOrders().subscribe({
       next: (order) => order.reply(this.requests.cancel(order.requestId, 'cancelled')),
