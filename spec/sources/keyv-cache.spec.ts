@@ -162,6 +162,21 @@ describe('keyvCache', () => {
     expect(store.disconnect).toHaveBeenCalledTimes(1);
   });
 
+  it('stops waiting on close for an operation its caller gives up on, also after close has begun', async () => {
+    const store = spyStore();
+    store.set.mockImplementationOnce(() => new Promise<boolean>(() => undefined)); // a store that never answers
+    const cache = keyvCache(new Keyv({ store }));
+    const subscription = cache.set('k', answer).subscribe();
+    await Promise.resolve();
+    let closed = false;
+    const closing = cache.close().then(() => (closed = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(closed).toBe(false);
+    subscription.unsubscribe();
+    await closing;
+    expect(store.disconnect).toHaveBeenCalledTimes(1);
+  });
+
   it('errors with a CacheError for an operation after close', async () => {
     const store = spyStore();
     const cache = keyvCache(new Keyv({ store }));

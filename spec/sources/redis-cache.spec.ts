@@ -137,6 +137,8 @@ describe('redisCache', () => {
     ['a ttlMs of 0', { ttlMs: 0 }],
     ['a fractional ttlMs', { ttlMs: 1.5 }],
     ['a NaN ttlMs', { ttlMs: Number.NaN }],
+    ['an opTimeoutMs of 0', { opTimeoutMs: 0 }],
+    ['a fractional closeTimeoutMs', { closeTimeoutMs: 2.5 }],
   ])('throws a TypeError for %s', (_name, options: RedisCacheOptions) => {
     expect(() => redisCache(options)).toThrow(TypeError);
   });

@@ -222,6 +222,7 @@ describe('redisCoordinator', () => {
     expect(() => redisCoordinator({ url: 'redis://x', client: {} as never })).toThrow(TypeError);
     expect(() => redisCoordinator({ namespace: 'bad space' })).toThrow(TypeError);
     expect(() => redisCoordinator({ lockTtlMs: 0 })).toThrow(TypeError);
+    expect(() => redisCoordinator({ closeTimeoutMs: 0 })).toThrow(new TypeError('redisCoordinator: closeTimeoutMs must be a positive whole number'));
     expect(() => redisCoordinator({ replicaId: 'a/b' })).toThrow(TypeError);
   });
 

@@ -182,6 +182,60 @@ describe('sqliteCache', () => {
     await expect(cache.close()).resolves.toBeUndefined();
   });
 
+  describe('when its file is deleted or replaced while open', () => {
+    const restarted = async (keys: string[]) => {
+      const reopened = open();
+      return Promise.all(keys.map(async (key) => (await firstValueFrom(reopened.get(key)))?.text));
+    };
+
+    it.each([
+      ['the file alone', ['cache.db']],
+      ['the file with its -wal and -shm', ['cache.db', 'cache.db-wal', 'cache.db-shm']],
+    ])('reports a deleted file (%s), writes later answers to a new one, and they survive a restart', async (_name, names) => {
+      const onError = jest.fn();
+      const cache = sqliteCache(file, { namespace: 'ns', onError });
+      await lastValueFrom(cache.set('before', answer));
+      for (const name of names) fs.rmSync(path.join(dir, name));
+      await lastValueFrom(cache.set('after', { ...answer, text: 'written after the deletion' }));
+      expect(onError).toHaveBeenCalledWith(new CacheError('set', `Cache file ${file} was deleted while open; reopened a new one at that path`));
+      expect(await firstValueFrom(cache.get('after'))).toEqual({ ...answer, text: 'written after the deletion' });
+      await cache.close();
+      expect(await restarted(['before', 'after'])).toEqual([undefined, 'written after the deletion']);
+    });
+
+    it('reports a file renamed over it, writes to the new file, and never replays the old WAL onto it', async () => {
+      const onError = jest.fn();
+      const cache = sqliteCache(file, { namespace: 'ns', onError });
+      await lastValueFrom(cache.set('before', answer));
+      const other = sqliteCache(path.join(dir, 'other.db'), { namespace: 'ns' });
+      await lastValueFrom(other.set('from-other', { ...answer, text: 'from the other file' }));
+      await other.close();
+      fs.renameSync(path.join(dir, 'other.db'), file);
+      await lastValueFrom(cache.set('after', { ...answer, text: 'written after the rename' }));
+      expect(onError).toHaveBeenCalledWith(new CacheError('set', `Cache file ${file} was replaced while open; reopened the file now at that path`));
+      await cache.close();
+      expect(await restarted(['before', 'from-other', 'after'])).toEqual([undefined, 'from the other file', 'written after the rename']);
+      const raw = await openRaw(file);
+      try {
+        expect(await raw.all('PRAGMA integrity_check')).toEqual([{ integrity_check: 'ok' }]);
+      } finally {
+        await raw.close();
+      }
+    });
+
+    it('reopens once for writes in flight together, and keeps every one of them', async () => {
+      const onError = jest.fn();
+      const cache = sqliteCache(file, { namespace: 'ns', onError });
+      await lastValueFrom(cache.set('warm-up', answer));
+      fs.rmSync(file);
+      const keys = Array.from({ length: 10 }, (_, i) => `k${i}`);
+      await Promise.all(keys.map((key) => lastValueFrom(cache.set(key, { ...answer, text: key }))));
+      expect(onError).toHaveBeenCalledTimes(1);
+      await cache.close();
+      expect(await restarted(keys)).toEqual(keys);
+    });
+  });
+
   it.each(['', undefined as unknown as string, 42 as unknown as string])('throws a TypeError when the path is %p', (bad) => {
     expect(() => sqliteCache(bad)).toThrow(new TypeError('sqliteCache: path must be a non-empty string'));
   });

@@ -22,6 +22,8 @@ export interface TestRedis {
   stop(): Promise<void>;
   /** Private only: starts the server again on the same port (empty) and waits until it is ready. */
   restart(): Promise<void>;
+  /** Private: the server process' id (for SIGSTOP/SIGCONT), until it is stopped. Shared: undefined. */
+  pid(): number | undefined;
 }
 
 const SHARED_PORT = 6379;
@@ -38,6 +40,7 @@ export const startRedis = async ({ private: wantPrivate = false } = {}): Promise
       url, port: SHARED_PORT, namespace, private: false,
       stop: () => (stopped ??= deleteKeys(url, `${namespace}*`)),
       restart: () => Promise.reject(new Error('refusing to restart the shared Redis: use startRedis({ private: true })')),
+      pid: () => undefined,
     };
   }
   const binary = findOnPath('redis-server');
@@ -51,6 +54,7 @@ export const startRedis = async ({ private: wantPrivate = false } = {}): Promise
       await killServer(child);
       child = await spawnServer(binary, port);
     },
+    pid: () => (child.exitCode === null && child.signalCode === null ? child.pid : undefined),
   };
 };
 
@@ -172,4 +176,5 @@ const killServer = (child: ChildProcess): Promise<void> =>
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
+    child.kill('SIGCONT'); // a server a test froze (SIGSTOP) only handles SIGTERM once it runs again
   });

@@ -3,7 +3,10 @@
  * Wiring only: parses the arguments, resolves the CLI's set-up (`resolveSetup`), builds the
  * plugin, starts the server and prints `Listening on http://HOST:PORT/` on stdout once bound
  * (the bound port, also for `--port 0`). SIGTERM/SIGINT shut down gracefully (`gracefulShutdown`)
- * and exit 0; after 5 s, or on a second signal, the process exits 1 at once.
+ * and exit 0; after 5 s, or on a second signal (a second one within 1 s is taken for the same
+ * stop delivered twice), the process exits 1 at once: `stopOnSignals`, which also says why the
+ * `serve` script must `exec` node. The same for `node --import tsx src/cli/serve.ts` and for
+ * the built `node dist/src/cli/serve.js`.
  */
 import type { AddressInfo } from 'node:net';
 import { readConfigFile } from './config/read-config-file';
@@ -13,8 +16,8 @@ import { createDialogueServer } from '../index';
 import { gracefulShutdown } from '../index';
 import { parseServeArgs, serveUsage } from './serve/serve-args';
 import { createServePlugin } from './serve/serve-plugin';
+import { stopOnSignals } from './serve/stop-on-signals';
 
-const FORCE_EXIT_MS = 5000;
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
@@ -51,23 +54,11 @@ const main = (): void => {
     apiKey: options.apiKey,
     onError: (error) => process.stderr.write(`Server error: ${errorMessage(error)}\n`),
   });
-  const shutdown = gracefulShutdown(server, plugin);
-
-  let signals = 0;
-  const stop = (): void => {
-    signals += 1;
-    if (signals > 1) process.exit(EXIT.system);
-    setTimeout(() => process.exit(EXIT.system), FORCE_EXIT_MS).unref();
-    shutdown().then(
-      () => process.exit(EXIT.ok),
-      (error: unknown) => {
-        process.stderr.write(`Error while shutting down: ${errorMessage(error)}\n`);
-        process.exit(EXIT.system);
-      },
-    );
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  stopOnSignals({
+    shutdown: gracefulShutdown(server, plugin),
+    exit: (code) => process.exit(code),
+    report: (message) => process.stderr.write(`${message}\n`),
+  });
 
   server.once('error', (error) => {
     process.stderr.write(`Error: cannot listen on ${options.host}:${options.port}: ${errorMessage(error)}\n`);

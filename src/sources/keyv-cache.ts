@@ -5,6 +5,7 @@ import type Keyv from 'keyv';
 import { finalize, from, catchError, defer, map, throwError, type Observable } from 'rxjs';
 import { CacheError } from '../errors';
 import type { CachedAnswer, ResponseCache } from '../ports';
+import { inFlight } from './in-flight';
 
 /** Options of {@link keyvCache}. */
 export interface KeyvCacheOptions {
@@ -34,7 +35,7 @@ export const keyvCache = (keyv: Keyv, { ttlMs, onError }: KeyvCacheOptions = {})
   const onKeyvError = (error: unknown): void => onError?.(error);
   keyv.on('error', onKeyvError);
 
-  const pending = new Set<Promise<unknown>>();
+  const pending = inFlight();
   let closing: Promise<void> | undefined;
 
   const run = <T>(operation: Operation, start: () => Promise<T>): Observable<T> =>
@@ -43,8 +44,7 @@ export const keyvCache = (keyv: Keyv, { ttlMs, onError }: KeyvCacheOptions = {})
         return throwError(() => new CacheError(operation, `Cache ${operation} after close`));
       }
       const promise = start();
-      pending.add(promise);
-      const settled = (): void => void pending.delete(promise);
+      const settled = pending.add();
       promise.then(settled, settled);
       // An operation its caller gave up on (unsubscribed, e.g. after a lookup timeout) is no
       // longer waited for by close(): a store that stopped answering cannot hang it.
@@ -71,7 +71,7 @@ export const keyvCache = (keyv: Keyv, { ttlMs, onError }: KeyvCacheOptions = {})
     delete: (key) => run('delete', () => keyv.delete(key)).pipe(map(() => undefined)),
     close: () =>
       (closing ??= (async () => {
-        await Promise.allSettled([...pending]);
+        await pending.drained();
         try {
           await keyv.disconnect();
         } catch (error) {

@@ -37,6 +37,11 @@ export interface RedisCoordinatorOptions {
   readonly blockMs?: number;
   /** Bound on every Redis operation (and on connecting a reader). Default 1000. */
   readonly opTimeoutMs?: number;
+  /**
+   * Bound on `close()`: how long it waits for a connection attempt under way and the commands in
+   * flight (e.g. the release of a flight it led) before it destroys the connection. Default 500.
+   */
+  readonly closeTimeoutMs?: number;
   /** How long `cancelAnywhere` waits for the other replicas' replies at most. Default 250. */
   readonly cancelWaitMs?: number;
   /** Approximate most entries (batches of records) one flight log keeps. Default 10 000. */
@@ -60,8 +65,11 @@ const positive = (options: RedisCoordinatorOptions, name: keyof RedisCoordinator
 
 /**
  * Creates the coordinator; connecting starts at once and never throws (operations fail, bounded
- * by `opTimeoutMs`, until Redis answers; the plugin then runs requests on its own). Throws a
- * TypeError for invalid options.
+ * by `opTimeoutMs`, until Redis answers; the plugin then runs requests on its own). `close()`
+ * ends the claims, destroys the subscriber and readers, and gives the shared connection at most
+ * `closeTimeoutMs` (then destroys it and reports a CoordinationError 'close'), so it ends also
+ * when Redis is frozen, unreachable or restarting; it never rejects. Throws a TypeError for
+ * invalid options.
  */
 export const redisCoordinator = (options: RedisCoordinatorOptions = {}): Coordinator => {
   const { url, client, namespace = 'dialogue', onError = () => undefined } = options;
@@ -70,6 +78,7 @@ export const redisCoordinator = (options: RedisCoordinatorOptions = {}): Coordin
   const replicaId = options.replicaId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   if (typeof replicaId !== 'string' || !/^[\w.-]+$/.test(replicaId)) throw new TypeError('redisCoordinator: replicaId must be letters, digits, _ . -');
   const opTimeoutMs = positive(options, 'opTimeoutMs', 1000);
+  const closeTimeoutMs = positive(options, 'closeTimeoutMs', 500);
   const settings = {
     blockMs: positive(options, 'blockMs', 500),
     opTimeoutMs,
@@ -79,7 +88,7 @@ export const redisCoordinator = (options: RedisCoordinatorOptions = {}): Coordin
   const lockTtlMs = positive(options, 'lockTtlMs', 3000);
   const cancelWaitMs = positive(options, 'cancelWaitMs', 250);
 
-  const connection = openConnection({ url, client, opTimeoutMs, onError });
+  const connection = openConnection({ url, client, opTimeoutMs, closeTimeoutMs, onError });
   const keys = redisKeys(namespace);
   const cancels = cancelChannel({ connection, keys, replicaId, cancelWaitMs, onError });
   const claims = new Set<() => void>();

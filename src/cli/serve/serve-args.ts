@@ -102,5 +102,6 @@ Environment:
   OPENAI_BASE_URL, OPENAI_API_KEY, OPENAI_MODEL   One OpenAI-compatible expert (no config file).
 
 SIGTERM or Ctrl-C: stops accepting, cancels the requests in flight (their clients are told),
-waits for cache writes, exits 0 (forced exit after 5 s; a second signal exits at once).
+waits for cache writes, exits 0 (forced exit after 5 s; a second signal, 1 s or more after the
+first, exits at once).
 `;

@@ -6,11 +6,15 @@
  * Every operation is bounded: it errors with a {@link CoordinationError} when Redis refuses it
  * or does not answer within `opTimeoutMs`. Our own connections run without an offline queue
  * (a command while Redis is down fails at once) and reconnect by themselves (50 ms doubling up
- * to 1 s, forever); dedicated reader connections never reconnect (their reader ends instead).
+ * to 1 s, until `close()`); dedicated reader connections never reconnect (their reader ends
+ * instead). `close()` is bounded too (`closeTimeoutMs`): past it the sockets are destroyed.
  */
 import { createClient, type RedisClientType } from '@redis/client';
-import { catchError, defer, from, throwError, timeout, type Observable } from 'rxjs';
+import { catchError, defer, finalize, from, throwError, timeout, type Observable } from 'rxjs';
+import { inFlight } from '../in-flight';
 import { CoordinationError, coordinationError, type CoordinationOperation } from './coordination-error';
+import { followAttempts } from './connection-attempts';
+import { settleWithin } from './deadline';
 
 /** The node-redis client type the coordinator works with. */
 export type RedisClient = RedisClientType;
@@ -21,6 +25,8 @@ export interface ConnectionOptions {
   /** A client the caller owns: used for commands, duplicated for dedicated connections, never closed. */
   readonly client?: RedisClient;
   readonly opTimeoutMs: number;
+  /** Bound on `close()`: waiting for a connection attempt under way and for the commands in flight. */
+  readonly closeTimeoutMs: number;
   /** Background failures (connection errors, failed fire-and-forget commands). */
   readonly onError: (error: CoordinationError) => void;
 }
@@ -38,7 +44,11 @@ export interface RedisConnection {
    * after every loss, until `close()`.
    */
   dedicated(operation: CoordinationOperation, reconnect: boolean): Promise<RedisClient>;
-  /** Waits (bounded) for commands in flight and closes the connections it opened. */
+  /**
+   * Destroys the dedicated connections, waits (at most `closeTimeoutMs`) for a connection attempt
+   * under way and the commands in flight on the shared one, then destroys it (a borrowed client
+   * is left open); past the deadline it reports a CoordinationError 'close'. Never rejects.
+   */
   close(): Promise<void>;
 }
 
@@ -60,27 +70,35 @@ export const within = <T>(promise: Promise<T>, ms: number, operation: Coordinati
   });
 
 /** Opens (or adopts) the shared connection. Connecting starts at once and never throws. */
-export const openConnection = ({ url, client: borrowed, opTimeoutMs, onError }: ConnectionOptions): RedisConnection => {
+export const openConnection = ({ url, client: borrowed, opTimeoutMs, closeTimeoutMs, onError }: ConnectionOptions): RedisConnection => {
   const reportConnection = (error: unknown): void => onError(coordinationError('connect', error));
+  let closing: Promise<void> | undefined;
+  // Once closing, a lost connection stays lost: no reconnect (and no reconnect timer) outlives close().
+  const reconnectStrategy = (retries: number): number | false => (closing === undefined ? reconnectDelay(retries) : false);
   const client: RedisClient = borrowed ?? createClient({
     url: url ?? DEFAULT_URL,
     disableOfflineQueue: true,
-    socket: { connectTimeout: CONNECT_TIMEOUT_MS, reconnectStrategy: reconnectDelay },
+    socket: { connectTimeout: CONNECT_TIMEOUT_MS, reconnectStrategy },
   });
   if (borrowed === undefined) {
     client.on('error', reportConnection);
     client.connect().catch(reportConnection);
   }
+  const attempts = borrowed === undefined ? followAttempts(client) : undefined;
   const dedicatedOnes = new Set<RedisClient>();
-  let closing: Promise<void> | undefined;
 
   // The first commands wait for the first connection attempt (bounded below), not fail while it is under way.
   // Once it has settled, commands are sent synchronously, so commands keep the order they were given in.
   let attempted = false;
   const firstAttempt = settled(client).then(() => { attempted = true; });
+  // What close() waits for: commands whose callers still wait (one given up on is dropped from it).
+  const pending = inFlight();
   const run = <T>(operation: CoordinationOperation, command: (client: RedisClient) => Promise<T>): Observable<T> => defer(() => {
     if (closing !== undefined) return throwError(() => new CoordinationError(operation, 'the coordinator is closed'));
-    return from(attempted ? command(client) : firstAttempt.then(() => command(client)));
+    const reply = attempted ? command(client) : firstAttempt.then(() => command(client));
+    const done = pending.add();
+    reply.then(done, done);
+    return from(reply).pipe(finalize(done));
   }).pipe(
     timeout({ first: opTimeoutMs, with: () => throwError(() => new CoordinationError(operation, `coordination ${operation} took longer than ${opTimeoutMs} ms`)) }),
     catchError((error: unknown) => throwError(() => coordinationError(operation, error))),
@@ -88,7 +106,7 @@ export const openConnection = ({ url, client: borrowed, opTimeoutMs, onError }: 
 
   const dedicated = async (operation: CoordinationOperation, reconnect: boolean): Promise<RedisClient> => {
     if (closing !== undefined) throw new CoordinationError(operation, 'the coordinator is closed');
-    const socket = { ...client.options?.socket, reconnectStrategy: reconnect ? reconnectDelay : false as const };
+    const socket = { ...client.options?.socket, reconnectStrategy: reconnect ? reconnectStrategy : false as const };
     const own = client.duplicate({ disableOfflineQueue: true, socket }) as RedisClient;
     own.on('error', () => undefined); // its failures surface as failed commands of its owner
     dedicatedOnes.add(own);
@@ -117,15 +135,16 @@ export const openConnection = ({ url, client: borrowed, opTimeoutMs, onError }: 
       for (const own of dedicatedOnes) if (own.isOpen) own.destroy();
       dedicatedOnes.clear();
       if (borrowed !== undefined) return;
-      await within(firstAttempt, opTimeoutMs, 'close').catch(() => undefined);
       client.off('error', reportConnection);
       client.on('error', () => undefined);
-      if (!client.isOpen) return;
-      if (!client.isReady) {
-        client.destroy();
-        return;
-      }
-      await within(client.close(), opTimeoutMs, 'close').catch(() => client.destroy());
+      // Not client.close(): it waits for every queued reply (also of commands given up on), and
+      // after it destroy() is refused. Destroying mid-connect could leave the new socket open.
+      const ended = (attempts?.idle() ?? Promise.resolve()).then(() => pending.drained());
+      await settleWithin(ended, closeTimeoutMs, () => {
+        onError(new CoordinationError('close', `Redis did not answer within ${closeTimeoutMs} ms while closing; the connection was dropped`));
+      });
+      attempts?.stop();
+      if (client.isOpen) client.destroy();
     })()),
   };
 };
