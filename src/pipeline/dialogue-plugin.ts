@@ -192,9 +192,13 @@ export class DialoguePlugin {
     if (this.closing === undefined) {
       this.remoteCancels?.unsubscribe();
       this.requests.cancelAll('plugin closed');
+      // Pending writes first (they need the cache), then the cache and the coordinator at once,
+      // so a slow store bounds close() by its own close deadline, not the sum of both.
       this.closing = this.writer.drain()
-        .then(() => this.cache?.close())
-        .finally(() => this.coordinator?.close());
+        .then(() => Promise.allSettled([this.cache?.close(), this.coordinator?.close()]))
+        .then(([cache]) => {
+          if (cache.status === 'rejected') throw cache.reason;
+        });
     }
     return this.closing;
   }
