@@ -5,7 +5,9 @@
  *
  * `--profile` samples the CPU (every 100 us) from after module loading to the end of the case.
  */
+import { cacheHitCase } from './cases/cache-hit';
 import { cancelCase } from './cases/cancel';
+import { inFlightCase } from './cases/in-flight';
 import { fanOutCase, type FanOutOptions } from './cases/fan-out';
 import { guardLatencyCase } from './cases/guard-latency';
 import { perTokenCase } from './cases/per-token';
@@ -26,6 +28,12 @@ fanOut('a-seq-nocache', { concurrency: 1, tokenMode: 'sync', cache: false, guard
 fanOut('a-seq-microtask', { concurrency: 1, tokenMode: 'microtask', cache: true, guard: 'default' });
 fanOut('a-64-microtask', { concurrency: 64, tokenMode: 'microtask', cache: true, guard: 'default' });
 fanOut('a-seq-noguard', { concurrency: 1, tokenMode: 'sync', cache: true, guard: 'none' });
+// The floor comparisons (issue targets): tokens from async generators on both sides, no guard.
+fanOut('floor-fan-out', { concurrency: 1, tokenMode: 'async', cache: true, guard: 'none' });
+fanOut('floor-fan-out-first', { concurrency: 1, tokenMode: 'async', cache: true, guard: 'none', fusion: 'first' });
+CASES['floor-per-token'] = (impl, effort) => perTokenCase('floor-per-token', impl, 'none', effort, 'async');
+CASES['f-in-flight'] = (impl, effort) => inFlightCase('f-in-flight', impl, effort);
+CASES['i-cache-hit'] = (impl, effort) => cacheHitCase('i-cache-hit', impl, effort);
 CASES['b-per-token'] = (impl, effort) => perTokenCase('b-per-token', impl, 'default', effort);
 CASES['b-per-token-noguard'] = (impl, effort) => perTokenCase('b-per-token-noguard', impl, 'none', effort);
 CASES['c-between'] = (impl, effort) => cancelCase('c-between', impl, 'between', effort);
@@ -45,8 +53,8 @@ const flag = (args: readonly string[], name: string, fallback: number): number =
 const main = async (): Promise<void> => {
   const [name, impl, ...rest] = process.argv.slice(2);
   const run = name === undefined ? undefined : CASES[name];
-  if (run === undefined || (impl !== 'pipeline' && impl !== 'baseline')) {
-    throw new Error(`usage: bench/case.ts <${Object.keys(CASES).join('|')}> <pipeline|baseline> [--budget ms] [--warmup n] [--warmup-ms ms]`);
+  if (run === undefined || (impl !== 'pipeline' && impl !== 'baseline' && impl !== 'floor')) {
+    throw new Error(`usage: bench/case.ts <${Object.keys(CASES).join('|')}> <pipeline|baseline|floor> [--budget ms] [--warmup n] [--warmup-ms ms]`);
   }
   const profileAt = rest.indexOf('--profile');
   const stopProfile = profileAt < 0 ? undefined : await startProfile();

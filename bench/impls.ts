@@ -1,7 +1,9 @@
 /**
- * The two implementations under test, built for a workload: the pipeline (`DialoguePlugin`
- * with `simulatedExpert`s, fusion 'best', the default guard) and the baseline
- * (bench/baseline). Both run request `i` with prompt `promptOf(i)` and id `requestIdOf(i)`.
+ * The implementations under test, built for a workload: the pipeline (`DialoguePlugin` with
+ * `simulatedExpert`s, fusion 'best' unless the workload says otherwise, the default guard
+ * unless it says 'none'), the baseline (bench/baseline: the same work hand-written, with the
+ * library's own guard and scorer) and the floor (bench/floor: plain async/await, only what the
+ * workload needs). All run request `i` with prompt `promptOf(i)` and id `requestIdOf(i)`.
  */
 import { Observable } from 'rxjs';
 import type { PipelineEvent } from '../src/events';
@@ -11,13 +13,19 @@ import { simulatedExpert } from '../src/sources/simulated-expert';
 import { defaultGuard, noGuard } from '../src/strategies/output-guard';
 import { microtaskExpert as microtaskCallbackExpert, syncExpert } from './baseline/experts';
 import { startBaseline } from './baseline/request';
+import { asyncTokensExpert, floorExpert } from './floor/experts';
+import { startFloor } from './floor/request';
 import { answerText, promptOf, requestIdOf, tokenize } from './workload';
 
 /** Which implementation. */
-export type Impl = 'pipeline' | 'baseline';
+export type Impl = 'pipeline' | 'baseline' | 'floor';
 
-/** How tokens arrive: 'sync' = zero delay, all at once on subscribe (`simulatedExpert` with 0 ms); 'microtask' = one per microtask. */
-export type TokenMode = 'sync' | 'microtask';
+/**
+ * How tokens arrive: 'sync' = zero delay, all at once on subscribe (`simulatedExpert` with
+ * 0 ms); 'microtask' = one per microtask; 'async' = from an async generator per expert call,
+ * the same one for the pipeline (through an Observable adapter) and the floor (`for await`).
+ */
+export type TokenMode = 'sync' | 'microtask' | 'async';
 
 /** What each request does. */
 export interface Workload {
@@ -28,6 +36,8 @@ export interface Workload {
   readonly cache: boolean;
   /** Both: `defaultGuard()`, or `noGuard` (a diagnostic: what the pipeline costs without the redactor's work). */
   readonly guard: 'default' | 'none';
+  /** Pipeline only: the fusion (default 'best'). */
+  readonly fusion?: 'best' | 'first';
 }
 
 /** Runs request `i`, handing every event to `onEvent`; resolves after the terminal event. */
@@ -62,11 +72,14 @@ export type OnSystemError = (error: unknown, context: { readonly stage: string }
 
 /** The pipeline for a workload (one plugin, built once). */
 export const pipelineRunner = (workload: Workload, onSystemError?: OnSystemError): Runner => {
-  const experts = answersOf(workload).map((answer, k): Expert => workload.tokenMode === 'sync'
+  const experts = answersOf(workload).map((answer, k): Expert => (workload.tokenMode === 'sync'
     ? simulatedExpert({ id: `expert-${k}`, answer })
-    : microtaskExpert(`expert-${k}`, tokenize(answer)));
+    : workload.tokenMode === 'async' ? asyncTokensExpert(`expert-${k}`, tokenize(answer)) : microtaskExpert(`expert-${k}`, tokenize(answer))));
   const guard = workload.guard === 'none' ? noGuard : defaultGuard();
-  const plugin = new DialoguePlugin({ experts, fusion: 'best', guard, onSystemError, ...(workload.cache ? {} : { cache: false as const }) });
+  const plugin = new DialoguePlugin({
+    experts, fusion: workload.fusion ?? 'best', guard, onSystemError, ...(workload.cache ? {} : { cache: false as const }),
+    limits: { maxConcurrent: Infinity },
+  });
   return (i, onEvent) => new Promise<void>((resolve, reject) => {
     plugin.process(promptOf(i), { requestId: requestIdOf(i) }).subscribe({ next: onEvent, error: reject, complete: resolve });
   });
@@ -79,6 +92,12 @@ export const baselineRunner = (workload: Workload): Runner => {
   return (i, onEvent) => startBaseline(promptOf(i), { requestId: requestIdOf(i), experts, guard, onEvent }).done;
 };
 
+/** The floor for a workload: async generators consumed with `for await` (its token mode is always 'async'). */
+export const floorRunner = (workload: Workload): Runner => {
+  const experts = answersOf(workload).map((answer, k) => floorExpert(`expert-${k}`, tokenize(answer)));
+  return (i, onEvent) => startFloor(requestIdOf(i), experts, onEvent).done;
+};
+
 /** The runner of an implementation. */
 export const runnerFor = (impl: Impl, workload: Workload, onSystemError?: OnSystemError): Runner =>
-  (impl === 'pipeline' ? pipelineRunner(workload, onSystemError) : baselineRunner(workload));
+  (impl === 'pipeline' ? pipelineRunner(workload, onSystemError) : impl === 'floor' ? floorRunner(workload) : baselineRunner(workload));

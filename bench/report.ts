@@ -1,5 +1,6 @@
 /** Renders the bench results as the generated part of BENCHMARKS.md. */
 import type { Hotspots } from './profile';
+import { floorSection } from './report-floor';
 import type { CancelCaseResult, CaseResult, GuardCaseResult, RequestCaseResult, ScaleOutCaseResult } from './result';
 import type { Summary } from './stats';
 
@@ -379,6 +380,7 @@ export const renderReport = (env: Environment, results: ReadonlyMap<string, Case
   const verdicts: Verdict[] = [];
   // Sections without results (not run: --only) are left out.
   const body = [
+    floorSection(results, verdicts),
     fanOutSection(results, runs, verdicts),
     perTokenSection(results, runs, verdicts),
     cancelSection(results, runs, verdicts),

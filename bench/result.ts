@@ -131,5 +131,29 @@ export interface ScaleOutCaseResult {
   readonly keysLeftAfterStop: number | null;
 }
 
+/** Case (f): requests held in flight (3 stalled experts each): heap, cancel(id), cancelAll(). */
+export interface InFlightCaseResult {
+  readonly kind: 'in-flight';
+  readonly case: string;
+  readonly impl: Impl;
+  readonly inFlight: number;
+  readonly experts: number;
+  /** heapUsed after a full GC with the requests in flight, minus before, per request. */
+  readonly heapPerRequestBytes: number;
+  /** From `cancel(id)` (floor: `abort()`) to that request's `cancelled` event, with the others in flight. */
+  readonly cancelOneNs: Summary;
+  /** `cancelAll()` (floor: every `abort()`) to the last `cancelled` event; `missing` = requests that got none. */
+  readonly cancelAll: { readonly requests: number; readonly ms: number; readonly missing: number };
+}
+
+/** Case (i): the cache-hit path, sequential requests for one cached prompt. */
+export interface CacheHitCaseResult {
+  readonly kind: 'cache-hit';
+  readonly case: string;
+  readonly impl: Impl;
+  readonly load: LoadResult;
+  readonly requestsPerSecond: number;
+}
+
 /** Any kind, with the case process's own CPU time (user + system), to tell how busy the rest of the machine was. */
-export type CaseResult = (RequestCaseResult | CancelCaseResult | GuardCaseResult | ScaleOutCaseResult) & { readonly processCpuMs?: number };
+export type CaseResult = (RequestCaseResult | CancelCaseResult | GuardCaseResult | ScaleOutCaseResult | InFlightCaseResult | CacheHitCaseResult) & { readonly processCpuMs?: number };

@@ -15,6 +15,7 @@ import { simulatedExpert, type SimulatedExpert } from '../../src/sources/simulat
 import { defaultGuard } from '../../src/strategies/output-guard';
 import { timerExpert } from '../baseline/experts';
 import { startBaseline } from '../baseline/request';
+import { startFloor } from '../floor/request';
 import { closedLoop, warmUp } from '../drive';
 import type { Impl } from '../impls';
 import type { Effort } from '../measure';
@@ -81,11 +82,47 @@ const baselineStarter = (probes: Map<string, Probe>): Start => {
   };
 };
 
+/**
+ * The floor: `startFloor` with experts that are async generators waiting on a 1 ms timer per
+ * token; an abort clears the timer at once and then calls the probe.
+ */
+const floorStarter = (probes: Map<string, Probe>): Start => {
+  const timerTokens = (requestId: string, tokens: readonly string[]) => async function* tokensEvery(signal: AbortSignal): AsyncGenerator<string> {
+    for (const token of tokens) {
+      const aborted = await new Promise<boolean>((resolve) => {
+        const onAbort = (): void => {
+          clearTimeout(timer);
+          const at = process.hrtime.bigint();
+          probes.get(requestId)?.teardowns.push(at);
+          resolve(true);
+        };
+        const timer = setTimeout(() => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(false);
+        }, TOKEN_DELAY_MS);
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
+      if (aborted) return;
+      yield token;
+    }
+  };
+  return (i, onEvent) => {
+    const requestId = requestIdOf(i);
+    const experts = Array.from({ length: EXPERTS }, (_, k) => ({ id: `expert-${k}`, stream: timerTokens(requestId, tokenize(answerText(k, TOKENS))) }));
+    let running = true;
+    const run = startFloor(requestId, experts, (event) => {
+      if (event.type === 'complete' || event.type === 'cancelled' || event.type === 'error') running = false;
+      onEvent(event);
+    });
+    return { done: run.done, cancel: () => (running ? (run.cancel(), true) : false) };
+  };
+};
+
 /** Runs case (c) for one implementation. */
 export const cancelCase = async (name: string, impl: Impl, mode: CancelMode, effort: Effort): Promise<CancelCaseResult> => {
   const probes = new Map<string, Probe>();
   const pipeline = impl === 'pipeline' ? pipelineStarter(probes) : undefined;
-  const start = pipeline?.start ?? baselineStarter(probes);
+  const start = pipeline?.start ?? (impl === 'floor' ? floorStarter(probes) : baselineStarter(probes));
   const random = seededRandom(0xc0ffee);
   const toLast: number[] = [];
   const toFirst: number[] = [];

@@ -10,8 +10,8 @@ import { measureRequests, type Effort } from '../measure';
 import type { RequestCaseResult } from '../result';
 
 /** Options of one fan-out run. */
-export interface FanOutOptions { readonly concurrency: number; readonly tokenMode: TokenMode; readonly cache: boolean; readonly guard: 'default' | 'none' }
+export interface FanOutOptions { readonly concurrency: number; readonly tokenMode: TokenMode; readonly cache: boolean; readonly guard: 'default' | 'none'; readonly fusion?: 'best' | 'first' }
 
 /** Runs case (a) for one implementation. */
-export const fanOutCase = (name: string, impl: Impl, { concurrency, tokenMode, cache, guard }: FanOutOptions, effort: Effort): Promise<RequestCaseResult> =>
-  measureRequests(name, impl, { experts: 3, tokensPerExpert: 100, tokenMode, cache, guard }, concurrency, effort);
+export const fanOutCase = (name: string, impl: Impl, { concurrency, tokenMode, cache, guard, fusion }: FanOutOptions, effort: Effort): Promise<RequestCaseResult> =>
+  measureRequests(name, impl, { experts: 3, tokensPerExpert: 100, tokenMode, cache, guard, ...(fusion === undefined ? {} : { fusion }) }, concurrency, effort);

@@ -3,7 +3,7 @@
  * turns the two implementations' times into the pipeline's cost per token:
  * (pipeline time - baseline time) / 10,000.
  */
-import type { Impl } from '../impls';
+import type { Impl, TokenMode } from '../impls';
 import { measureRequests, type Effort } from '../measure';
 import type { RequestCaseResult } from '../result';
 
@@ -11,5 +11,5 @@ import type { RequestCaseResult } from '../result';
 export const PER_TOKEN_TOKENS = 10_000;
 
 /** Runs case (b) for one implementation; `guard: 'none'` (both sides) is the diagnostic without the redactor. */
-export const perTokenCase = (name: string, impl: Impl, guard: 'default' | 'none', effort: Effort): Promise<RequestCaseResult> =>
-  measureRequests(name, impl, { experts: 1, tokensPerExpert: PER_TOKEN_TOKENS, tokenMode: 'sync', cache: true, guard }, 1, effort);
+export const perTokenCase = (name: string, impl: Impl, guard: 'default' | 'none', effort: Effort, tokenMode: TokenMode = 'sync'): Promise<RequestCaseResult> =>
+  measureRequests(name, impl, { experts: 1, tokensPerExpert: PER_TOKEN_TOKENS, tokenMode, cache: true, guard }, 1, effort);
