@@ -1,12 +1,13 @@
-import { EMPTY, asyncScheduler, tap, type Observable } from 'rxjs';
+import { EMPTY, type Observable } from 'rxjs';
+import type { AnswerEvent, ExecuteEvent, PlannedEvent, TimingEvent } from '../../src/chain-events';
 import type { CacheEvent, TokenEvent } from '../../src/events';
+import type { CacheFault } from '../../src/metrics';
 import { cacheLookup, type CacheLookupDeps } from '../../src/operators/cache-lookup';
-import { cacheKey } from '../../src/pipeline/cache-key';
 import { createCacheWriter } from '../../src/pipeline/cache-writer';
-import type { Job } from '../../src/pipeline/job';
-import { handoff, type StageEvent } from '../../src/pipeline/stage-events';
 import type { CachedAnswer, ResponseCache } from '../../src/ports';
-import { aGuard, aReporter, everyKind, lettersExcept, plannedJob, timeouts, validatedJob } from '../support/operator-fixtures';
+import { cacheKey } from '../../src/strategies/cache-key';
+import { everyKind, expectPassThrough } from '../support/every-kind';
+import { aReporter, plannedEvent } from '../support/operator-fixtures';
 import { newScheduler } from '../support/virtual-time';
 
 const CACHE_MS = 5;
@@ -16,264 +17,265 @@ type FakeCache = ResponseCache & { get: jest.Mock; set: jest.Mock; delete: jest.
 const aCache = (get: () => Observable<CachedAnswer | undefined>, del: () => Observable<void> = () => EMPTY): FakeCache =>
   ({ get: jest.fn(get), set: jest.fn(() => EMPTY), delete: jest.fn(del), close: () => Promise.resolve() });
 
-const deps = (cache: ResponseCache | undefined): CacheLookupDeps => ({
+type TestDeps = CacheLookupDeps & { reportSystemError: ReturnType<typeof aReporter> };
+
+const deps = (cache: ResponseCache | undefined, withWriter = true): TestDeps => ({
   cache,
-  guard: aGuard('guard-7'),
-  clock: asyncScheduler,
-  scheduler: asyncScheduler,
-  timeouts: timeouts(CACHE_MS),
-  writer: createCacheWriter({ timeoutMs: CACHE_MS * 10, scheduler: asyncScheduler }),
+  guardVersion: 'guard-7',
+  timeoutMs: CACHE_MS,
+  ...(withWriter ? { writer: createCacheWriter({ timeoutMs: CACHE_MS * 10 }) } : {}),
   reportSystemError: aReporter(),
 });
 
 /** The key the lookup must use: plan-aware, with the fusion's and the guard's versions. */
-const keyOf = (job: Job): string => {
-  if (job.request === undefined || job.route === undefined) throw new Error('job not planned');
-  return cacheKey(job.request, job.route.keyPlan, { fusion: job.route.fusion.version, guard: 'guard-7' });
-};
+const keyOf = (event: PlannedEvent): string =>
+  cacheKey(event.request, event.route.keyPlan, { fusion: event.route.fusion.version, guard: 'guard-7' });
 
-const answer: CachedAnswer = { text: 'A cached answer.', createdAt: 1, planId: 'plan-1' };
+const stored: CachedAnswer = { text: 'A cached answer.', createdAt: 1, planId: 'plan-of-the-writer' };
 
-const hitValues = (job: Job) => ({
-  c: { type: 'cache', requestId: job.requestId, hit: true, key: keyOf(job) } satisfies CacheEvent,
-  t: { type: 'token', requestId: job.requestId, source: 'cache', text: answer.text } satisfies TokenEvent,
-  a: handoff('answer', job),
+const timing = (ms: number, fault?: CacheFault, at = 0): TimingEvent =>
+  (fault === undefined ? { type: 'timing', requestId: 'r1', stage: 'cache', at, ms } : { type: 'timing', requestId: 'r1', stage: 'cache', at, ms, fault });
+
+const hitValues = (event: PlannedEvent, ms: number) => ({
+  T: timing(ms),
+  c: { type: 'cache', requestId: 'r1', hit: true, key: keyOf(event) } satisfies CacheEvent,
+  t: { type: 'token', requestId: 'r1', source: 'cache', text: stored.text } satisfies TokenEvent,
+  a: { type: 'answer', requestId: 'r1', text: stored.text, fromCache: true, degraded: false, cacheKey: keyOf(event), planId: event.route.plan.id } satisfies AnswerEvent,
 });
 
-const missValues = (job: Job) => ({
-  c: { type: 'cache', requestId: job.requestId, hit: false, key: keyOf(job) } satisfies CacheEvent,
-  x: handoff('execute', job),
+const missValues = (event: PlannedEvent, ms: number, fault?: CacheFault) => ({
+  T: timing(ms, fault),
+  c: { type: 'cache', requestId: 'r1', hit: false, key: keyOf(event) } satisfies CacheEvent,
+  x: { type: 'execute', requestId: 'r1', request: event.request, route: event.route, cacheKey: keyOf(event) } satisfies ExecuteEvent,
 });
-
-const planned = (job: Job) => ({ P: handoff('planned', job) });
 
 describe('cacheLookup', () => {
-  it('emits cache (hit), the answer as one cache token and the answer hand-off on a hit', () => {
-    newScheduler().run(({ cold, expectObservable, expectSubscriptions, flush }) => {
-      const job = plannedJob();
-      const get$ = cold('-(a|)', { a: answer });
-      const cache = aCache(() => get$);
-      const source = cold('(P|)', planned(job));
-      expectObservable(source.pipe(cacheLookup(deps(cache)))).toBe('-(cta|)', hitValues(job));
+  it('emits the cache timing, cache (hit), the answer as one cache token and the answer hand-off (with this plan\'s id) on a hit', () => {
+    const planned = plannedEvent();
+    let cache!: FakeCache;
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const get$ = cold('-(a|)', { a: stored });
+      cache = aCache(() => get$);
+      const source = cold('(P|)', { P: planned });
+      expectObservable(source.pipe(cacheLookup(deps(cache)))).toBe('-(Tcta|)', hitValues(planned, 1));
       expectSubscriptions(get$.subscriptions).toBe('^!');
-      flush();
-      expect(cache.get.mock.calls).toEqual([[keyOf(job)]]);
-      expect(job.cacheKey).toBe(keyOf(job));
-      expect(job.result).toEqual({ text: answer.text, fromCache: true, degraded: false });
-      expect(job.metrics.cacheHit).toBe(true);
-      expect(job.metrics.stages).toEqual({ cache: 1 });
     });
+    expect(cache.get.mock.calls).toEqual([[keyOf(planned)]]);
   });
 
-  it('emits cache (miss) and the execute hand-off when the store has no record', () => {
-    newScheduler().run(({ cold, expectObservable, expectSubscriptions, flush }) => {
-      const job = plannedJob();
+  it('emits the cache timing, cache (miss) and the execute hand-off carrying the key when the store has no record', () => {
+    const planned = plannedEvent();
+    const d = deps(undefined);
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const get$ = cold<CachedAnswer | undefined>('--(u|)', { u: undefined });
-      const d = deps(aCache(() => get$));
-      expectObservable(cold('(P|)', planned(job)).pipe(cacheLookup(d))).toBe('--(cx|)', missValues(job));
+      const lookup = cacheLookup({ ...d, cache: aCache(() => get$) });
+      expectObservable(cold('(P|)', { P: planned }).pipe(lookup)).toBe('--(Tcx|)', missValues(planned, 2));
       expectSubscriptions(get$.subscriptions).toBe('^-!');
-      flush();
-      expect(job.cacheKey).toBe(keyOf(job));
-      expect(job.result).toBeUndefined();
-      expect(job.metrics.cacheHit).toBe(false);
-      expect(job.metrics.stages).toEqual({ cache: 2 });
-      expect(d.reportSystemError).not.toHaveBeenCalled();
+    });
+    expect(d.reportSystemError).not.toHaveBeenCalled();
+  });
+
+  it('counts a get that completes with no value, or with null, as a plain miss', () => {
+    const planned = plannedEvent();
+    const d = deps(undefined);
+    newScheduler().run(({ cold, expectObservable }) => {
+      const empty = cacheLookup({ ...d, cache: aCache(() => cold<CachedAnswer | undefined>('---|')) });
+      const nothing = cacheLookup({ ...d, cache: aCache(() => cold('-(n|)', { n: null as unknown as undefined })) });
+      expectObservable(cold('(P|)', { P: planned }).pipe(empty)).toBe('---(Tcx|)', missValues(planned, 3));
+      expectObservable(cold('(P|)', { P: planned }).pipe(nothing)).toBe('-(Tcx|)', missValues(planned, 1));
+    });
+    expect(d.reportSystemError).not.toHaveBeenCalled();
+  });
+
+  it('emits only the execute hand-off, no timing and no cache event, when caching is off, still carrying the key for single flight', () => {
+    const planned = plannedEvent();
+    newScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('-(P|)', { P: planned }).pipe(cacheLookup(deps(undefined)))).toBe('-(x|)', { x: missValues(planned, 0).x });
     });
   });
 
-  it('counts a get that completes with no value as a miss', () => {
-    newScheduler().run(({ cold, expectObservable, flush }) => {
-      const job = plannedJob();
-      const d = deps(aCache(() => cold<CachedAnswer | undefined>('---|')));
-      expectObservable(cold('(P|)', planned(job)).pipe(cacheLookup(d))).toBe('---(cx|)', missValues(job));
-      flush();
-      expect(d.reportSystemError).not.toHaveBeenCalled();
-    });
-  });
-
-  it('emits only the execute hand-off, and no cache event, when caching is off, still keying the job for single flight', () => {
-    newScheduler().run(({ cold, expectObservable, flush }) => {
-      const job = plannedJob();
-      expectObservable(cold('-(P|)', planned(job)).pipe(cacheLookup(deps(undefined)))).toBe('-(x|)', { x: handoff('execute', job) });
-      flush();
-      expect(job.cacheKey).toBe(keyOf(job));
-      expect(job.metrics.stages).toEqual({});
-    });
-  });
-
-  it('counts a get slower than timeouts.cacheMs as a miss at exactly cacheMs, unsubscribes the get then, and reports it', () => {
-    newScheduler().run(({ cold, expectObservable, expectSubscriptions, flush }) => {
-      const job = plannedJob();
-      const get$ = cold('   --------(a|)', { a: answer });
-      const d = deps(aCache(() => get$));
-      const expected = '    -----(cx|)';
-      expectObservable(cold('(P|)', planned(job)).pipe(cacheLookup(d))).toBe(expected, missValues(job));
+  it('counts a get slower than timeoutMs as a miss (fault timeout) at exactly timeoutMs, unsubscribes the get then, and reports it', () => {
+    const planned = plannedEvent();
+    const d = deps(undefined);
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const get$ = cold('   --------(a|)', { a: stored });
+      const expected = '    -----(Tcx|)';
+      expectObservable(cold('(P|)', { P: planned }).pipe(cacheLookup({ ...d, cache: aCache(() => get$) })))
+        .toBe(expected, missValues(planned, CACHE_MS, 'timeout'));
       expectSubscriptions(get$.subscriptions).toBe('^----!');
-      flush();
-      expect(d.reportSystemError).toHaveBeenCalledTimes(1);
-      expect(d.reportSystemError).toHaveBeenCalledWith(
-        expect.objectContaining({ _tag: 'CacheError', operation: 'get' }),
-        { requestId: 'r1', stage: 'cache', plan: job.route?.plan });
-      expect(job.metrics.stages).toEqual({ cache: CACHE_MS });
-      expect(job.result).toBeUndefined();
+    });
+    expect(d.reportSystemError).toHaveBeenCalledTimes(1);
+    expect(d.reportSystemError).toHaveBeenCalledWith(
+      expect.objectContaining({ _tag: 'CacheError', operation: 'get', message: `cache lookup took longer than ${CACHE_MS}ms` }),
+      { requestId: 'r1', stage: 'cache', plan: planned.route.plan });
+  });
+
+  it('waits 100 ms by default', () => {
+    const planned = plannedEvent();
+    newScheduler().run(({ cold, expectObservable }) => {
+      const { timeoutMs: _omitted, ...rest } = deps(aCache(() => cold('200ms (a|)', { a: stored })));
+      expectObservable(cold('(P|)', { P: planned }).pipe(cacheLookup(rest))).toBe('100ms (Tcx|)', missValues(planned, 100, 'timeout'));
     });
   });
 
-  it('counts a get that errors as a miss and reports a CacheError with the cause', () => {
-    newScheduler().run(({ cold, expectObservable, flush }) => {
-      const job = plannedJob();
-      const down = new Error('ECONNREFUSED');
-      const d = deps(aCache(() => cold<CachedAnswer | undefined>('--#', undefined, down)));
-      expectObservable(cold('(P|)', planned(job)).pipe(cacheLookup(d))).toBe('--(cx|)', missValues(job));
-      flush();
-      expect(d.reportSystemError).toHaveBeenCalledTimes(1);
-      expect(d.reportSystemError).toHaveBeenCalledWith(
-        expect.objectContaining({ _tag: 'CacheError', operation: 'get', cause: down }),
-        { requestId: 'r1', stage: 'cache', plan: job.route?.plan });
+  it('counts a get that errors as a miss (fault error) and reports a CacheError with the cause', () => {
+    const planned = plannedEvent();
+    const down = new Error('ECONNREFUSED');
+    const d = deps(undefined);
+    newScheduler().run(({ cold, expectObservable }) => {
+      const lookup = cacheLookup({ ...d, cache: aCache(() => cold<CachedAnswer | undefined>('--#', undefined, down)) });
+      expectObservable(cold('(P|)', { P: planned }).pipe(lookup)).toBe('--(Tcx|)', missValues(planned, 2, 'error'));
     });
+    expect(d.reportSystemError).toHaveBeenCalledTimes(1);
+    expect(d.reportSystemError).toHaveBeenCalledWith(
+      expect.objectContaining({ _tag: 'CacheError', operation: 'get', cause: down }),
+      { requestId: 'r1', stage: 'cache', plan: planned.route.plan });
   });
 
-  it('counts a get that throws on call as a miss and reports it', () => {
-    newScheduler().run(({ cold, expectObservable, flush }) => {
-      const job = plannedJob();
-      const down = new Error('not connected');
-      const d = deps(aCache(() => { throw down; }));
-      expectObservable(cold('(P|)', planned(job)).pipe(cacheLookup(d))).toBe('(cx|)', missValues(job));
-      flush();
-      expect(d.reportSystemError).toHaveBeenCalledWith(expect.objectContaining({ _tag: 'CacheError', cause: down }), expect.anything());
+  it('counts a get that throws on call as a miss (fault error) and reports it', () => {
+    const planned = plannedEvent();
+    const down = new Error('not connected');
+    const d = deps(aCache(() => { throw down; }));
+    newScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('(P|)', { P: planned }).pipe(cacheLookup(d))).toBe('(Tcx|)', missValues(planned, 0, 'error'));
     });
+    expect(d.reportSystemError).toHaveBeenCalledWith(expect.objectContaining({ _tag: 'CacheError', cause: down }), expect.anything());
   });
 
-  it('counts a malformed record as a miss, deletes it and reports it', () => {
-    newScheduler().run(({ cold, expectObservable, expectSubscriptions, flush }) => {
-      const job = plannedJob();
-      const corrupt = { text: '', createdAt: 'yesterday' } as unknown as CachedAnswer;
+  it('counts a malformed record as a miss (fault corrupt), deletes it through the writer and reports it', () => {
+    const planned = plannedEvent();
+    const corrupt = { text: '', createdAt: 'yesterday' } as unknown as CachedAnswer;
+    const d = deps(undefined);
+    let cache!: FakeCache;
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const delete$ = cold<void>('   ---|');
-      const cache = aCache(() => cold('-(a|)', { a: corrupt }), () => delete$);
-      const d = deps(cache);
-      expectObservable(cold('(P|)', planned(job)).pipe(cacheLookup(d))).toBe('-(cx|)', missValues(job));
+      cache = aCache(() => cold('-(a|)', { a: corrupt }), () => delete$);
+      expectObservable(cold('(P|)', { P: planned }).pipe(cacheLookup({ ...d, cache }))).toBe('-(Tcx|)', missValues(planned, 1, 'corrupt'));
       expectSubscriptions(delete$.subscriptions).toBe('-^--!');
-      flush();
-      expect(cache.delete.mock.calls).toEqual([[keyOf(job)]]);
-      expect(d.reportSystemError).toHaveBeenCalledTimes(1);
-      expect(d.reportSystemError).toHaveBeenCalledWith(
-        expect.objectContaining({ _tag: 'CacheError', operation: 'decode' }),
-        { requestId: 'r1', stage: 'cache', plan: job.route?.plan });
-      expect(job.result).toBeUndefined();
-      expect(job.metrics.cacheHit).toBe(false);
     });
+    expect(cache.delete.mock.calls).toEqual([[keyOf(planned)]]);
+    expect(d.reportSystemError).toHaveBeenCalledTimes(1);
+    expect(d.reportSystemError).toHaveBeenCalledWith(
+      expect.objectContaining({ _tag: 'CacheError', operation: 'decode' }),
+      { requestId: 'r1', stage: 'cache', plan: planned.route.plan });
+  });
+
+  it('keeps a malformed record when no writer is given (nothing runs detached), and still misses', () => {
+    const planned = plannedEvent();
+    const d = deps(undefined, false);
+    let cache!: FakeCache;
+    newScheduler().run(({ cold, expectObservable }) => {
+      cache = aCache(() => cold('-(a|)', { a: 'garbage' as unknown as CachedAnswer }));
+      expectObservable(cold('(P|)', { P: planned }).pipe(cacheLookup({ ...d, cache }))).toBe('-(Tcx|)', missValues(planned, 1, 'corrupt'));
+    });
+    expect(cache.delete).not.toHaveBeenCalled();
+    expect(d.reportSystemError).toHaveBeenCalledTimes(1);
   });
 
   it('reports a delete of a malformed record that fails, and still misses', () => {
-    newScheduler().run(({ cold, expectObservable, flush }) => {
-      const job = plannedJob();
-      const refused = new Error('read-only replica');
+    const planned = plannedEvent();
+    const refused = new Error('read-only replica');
+    const d = deps(undefined);
+    newScheduler().run(({ cold, expectObservable }) => {
       const cache = aCache(() => cold('-(a|)', { a: 'garbage' as unknown as CachedAnswer }), () => cold<void>('--#', undefined, refused));
-      const d = deps(cache);
-      expectObservable(cold('(P|)', planned(job)).pipe(cacheLookup(d))).toBe('-(cx|)', missValues(job));
-      flush();
-      expect(d.reportSystemError).toHaveBeenCalledTimes(2);
-      expect(d.reportSystemError).toHaveBeenLastCalledWith(refused, { requestId: 'r1', stage: 'cache', plan: job.route?.plan });
+      expectObservable(cold('(P|)', { P: planned }).pipe(cacheLookup({ ...d, cache }))).toBe('-(Tcx|)', missValues(planned, 1, 'corrupt'));
     });
+    expect(d.reportSystemError).toHaveBeenCalledTimes(2);
+    expect(d.reportSystemError).toHaveBeenLastCalledWith(refused, { requestId: 'r1', stage: 'cache', plan: planned.route.plan });
   });
 
   it('reports a delete of a malformed record that throws on call, and still misses', () => {
-    newScheduler().run(({ cold, expectObservable, flush }) => {
-      const job = plannedJob();
-      const closed = new Error('store closed');
+    const planned = plannedEvent();
+    const closed = new Error('store closed');
+    const d = deps(undefined);
+    newScheduler().run(({ cold, expectObservable }) => {
       const cache = aCache(() => cold('-(a|)', { a: 'garbage' as unknown as CachedAnswer }), () => { throw closed; });
-      const d = deps(cache);
-      expectObservable(cold('(P|)', planned(job)).pipe(cacheLookup(d))).toBe('-(cx|)', missValues(job));
-      flush();
-      expect(d.reportSystemError).toHaveBeenCalledTimes(2);
-      expect(d.reportSystemError).toHaveBeenLastCalledWith(closed, { requestId: 'r1', stage: 'cache', plan: job.route?.plan });
+      expectObservable(cold('(P|)', { P: planned }).pipe(cacheLookup({ ...d, cache }))).toBe('-(Tcx|)', missValues(planned, 1, 'corrupt'));
     });
+    expect(d.reportSystemError).toHaveBeenCalledTimes(2);
+    expect(d.reportSystemError).toHaveBeenLastCalledWith(closed, { requestId: 'r1', stage: 'cache', plan: planned.route.plan });
   });
 
   it('counts a malformed record as a miss with a store that cannot delete', () => {
-    newScheduler().run(({ cold, expectObservable, flush }) => {
-      const job = plannedJob();
+    const planned = plannedEvent();
+    const d = deps(undefined);
+    newScheduler().run(({ cold, expectObservable }) => {
       const cache: ResponseCache = {
         get: () => cold('-(a|)', { a: { text: 'x', createdAt: 1 } as unknown as CachedAnswer }),
         set: () => EMPTY,
         close: () => Promise.resolve(),
       };
-      const d = deps(cache);
-      expectObservable(cold('(P|)', planned(job)).pipe(cacheLookup(d))).toBe('-(cx|)', missValues(job));
-      flush();
-      expect(d.reportSystemError).toHaveBeenCalledTimes(1);
+      expectObservable(cold('(P|)', { P: planned }).pipe(cacheLookup({ ...d, cache }))).toBe('-(Tcx|)', missValues(planned, 1, 'corrupt'));
     });
+    expect(d.reportSystemError).toHaveBeenCalledTimes(1);
   });
 
-  it('uses the plan-aware key: another scope or another plan gives another key', () => {
+  it('uses the plan-aware key: another scope or another plan gives another key, an untrimmed prompt the same one', () => {
+    const events = [
+      plannedEvent(),
+      plannedEvent(undefined, { scope: 'tenant-2' }),
+      plannedEvent({ intent: 'chat', expertIds: ['b', 'a'] }),
+      plannedEvent(undefined, { prompt: 'Hello there  ' }),
+    ];
+    let cache!: FakeCache;
     newScheduler().run(({ cold, flush }) => {
-      const jobs = [
-        plannedJob(),
-        plannedJob(undefined, { scope: 'tenant-2' }),
-        plannedJob({ intent: 'chat', expertIds: ['b', 'a'] }),
-        plannedJob(undefined, { prompt: 'Hello there  ' }),
-      ];
-      const cache = aCache(() => cold<CachedAnswer | undefined>('-|'));
-      cold('abcd|', { a: handoff('planned', jobs[0]), b: handoff('planned', jobs[1]), c: handoff('planned', jobs[2]), d: handoff('planned', jobs[3]) })
-        .pipe(cacheLookup(deps(cache))).subscribe();
+      cache = aCache(() => cold<CachedAnswer | undefined>('-|'));
+      cold('abcd|', { a: events[0], b: events[1], c: events[2], d: events[3] }).pipe(cacheLookup(deps(cache))).subscribe();
       flush();
-      const keys = cache.get.mock.calls.map(([key]) => key as string);
-      expect(keys).toEqual(jobs.map(keyOf));
-      expect(keys[0]).toMatch(/^[0-9a-f]{64}$/);
-      expect(new Set(keys.slice(0, 3)).size).toBe(3);
-      expect(keys[3]).toBe(keys[0]);
     });
+    const keys = cache.get.mock.calls.map(([key]) => key as string);
+    expect(keys).toEqual(events.map(keyOf));
+    expect(keys[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(new Set(keys.slice(0, 3)).size).toBe(3);
+    expect(keys[3]).toBe(keys[0]);
   });
 
-  it('sends a job that was not planned straight to execute without touching the store', () => {
-    newScheduler().run(({ cold, expectObservable, flush }) => {
-      const job = validatedJob();
-      const cache = aCache(() => cold('-(a|)', { a: answer }));
-      expectObservable(cold('(P|)', planned(job)).pipe(cacheLookup(deps(cache)))).toBe('(x|)', { x: handoff('execute', job) });
-      flush();
-      expect(cache.get).not.toHaveBeenCalled();
+  it('looks up each planned hand-off on its own, concurrently', () => {
+    const one = plannedEvent(undefined, { requestId: 'one' });
+    const two = plannedEvent(undefined, { requestId: 'two', scope: 'tenant-2' });
+    newScheduler().run(({ cold, expectObservable }) => {
+      const cache = aCache(() => cold<CachedAnswer | undefined>('---(u|)', { u: undefined }));
+      const source = cold('(ab)-------|', { a: one, b: two });
+      const misses = (event: PlannedEvent, at: number) => {
+        const { T, c, x } = missValues(event, 3);
+        return { T: { ...T, requestId: event.requestId, at }, c: { ...c, requestId: event.requestId }, x: { ...x, requestId: event.requestId } };
+      };
+      const a = misses(one, 0);
+      const b = misses(two, 0);
+      expectObservable(source.pipe(cacheLookup(deps(cache)))).toBe('---(TcxUdy)|', {
+        T: a.T, c: a.c, x: a.x, U: b.T, d: b.c, y: b.x,
+      });
     });
   });
 
   it('passes other events through while the lookup runs', () => {
+    const planned = plannedEvent();
+    const ev = everyKind();
     newScheduler().run(({ cold, expectObservable }) => {
-      const job = plannedJob();
-      const ev = everyKind(job);
-      const source = cold('P-s------k|', { P: handoff('planned', job), s: ev.s, k: ev.t });
-      const get$ = cold('  ---(a|)', { a: answer });
+      const source = cold('P-s-------k|', { P: planned, s: ev.s, k: ev.t });
+      const get$ = cold('  ---(a|)', { a: stored });
       expectObservable(source.pipe(cacheLookup(deps(aCache(() => get$)))))
-        .toBe('--s(cta)-k|', { ...hitValues(job), s: ev.s, k: ev.t });
+        .toBe('--s(Tcta)-k|', { ...hitValues(planned, 3), s: ev.s, k: ev.t });
     });
   });
 
   it('unsubscribes a pending get when the stream is unsubscribed, with no events and no report', () => {
-    newScheduler().run(({ cold, expectObservable, expectSubscriptions, flush }) => {
-      const job = plannedJob();
-      const source = cold('P---', planned(job));
-      const get$ = cold('  ----(a|)', { a: answer });
-      const d = deps(aCache(() => get$));
+    const planned = plannedEvent();
+    const d = deps(undefined);
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('P---', { P: planned });
+      const get$ = cold('  ----(a|)', { a: stored });
       const unsub = '      ^--!';
-      expectObservable(source.pipe(cacheLookup(d)), unsub).toBe('---');
+      expectObservable(source.pipe(cacheLookup({ ...d, cache: aCache(() => get$) })), unsub).toBe('---');
       expectSubscriptions(source.subscriptions).toBe('^--!');
       expectSubscriptions(get$.subscriptions).toBe('^--!');
-      flush();
-      expect(d.reportSystemError).not.toHaveBeenCalled();
-      expect(job.metrics.stages).toEqual({ cache: 3 });
     });
+    expect(d.reportSystemError).not.toHaveBeenCalled();
   });
 
-  it('passes every other kind through as the same object', () => {
-    newScheduler().run(({ cold, expectObservable, flush }) => {
-      const ev = everyKind(plannedJob());
-      const letters = lettersExcept('P');
-      const source: Observable<StageEvent> = cold(`${letters}|`, ev);
-      const cache = aCache(() => EMPTY);
-      const seen: StageEvent[] = [];
-      expectObservable(source.pipe(cacheLookup(deps(cache)), tap((event) => seen.push(event)))).toBe(`${letters}|`, ev);
-      flush();
-      expect(cache.get).not.toHaveBeenCalled();
-      expect(seen).toHaveLength(letters.length);
-      seen.forEach((event, i) => expect(event).toBe(ev[letters[i]]));
-    });
+  it('passes every other kind through as the same object, without touching the store', () => {
+    const cache = aCache(() => EMPTY);
+    expectPassThrough(cacheLookup(deps(cache)), 'P');
+    expect(cache.get).not.toHaveBeenCalled();
   });
 });

@@ -1,11 +1,9 @@
-import { asyncScheduler, type Observable } from 'rxjs';
+import { Observable, Subscriber, asyncScheduler, tap } from 'rxjs';
 import { ExpertError, TimeoutError } from '../../src/errors';
-import type { ExpertEvent, RetryEvent, StatusEvent, TokenEvent } from '../../src/events';
-import { runExpert } from '../../src/operators/run-expert';
-import type { Job } from '../../src/pipeline/job';
+import { expertRun, type ExpertRunDeps, type RetryNotice, type RunProgress } from '../../src/operators/expert-run';
 import type { Expert } from '../../src/ports';
 import { seededRandom } from '../../src/strategies/backoff';
-import { executionDeps, fakeExpert, plannedJob } from '../support/execution-fixtures';
+import { fakeExpert } from '../support/execution-fixtures';
 import { newScheduler, pendingTimers } from '../support/virtual-time';
 
 const unavailable = new ExpertError('A', 'Service unavailable', { status: 503 });
@@ -13,267 +11,214 @@ const badRequest = new ExpertError('A', 'Bad request', { status: 400 });
 const connectionReset = new ExpertError('A', 'Connection reset', { failure: 'network' });
 const rateLimited = (retryAfterMs: number): ExpertError => new ExpertError('A', 'Rate limited', { status: 429, retryAfterMs });
 
-const token = (text: string, source = 'A'): TokenEvent => ({ type: 'token', requestId: 'r1', source, text });
-const ok = (ms: number, tokens: number): ExpertEvent => ({ type: 'expert', requestId: 'r1', expertId: 'A', outcome: 'ok', ms, tokens });
-const failed = (ms: number, tokens: number, error: string): ExpertEvent =>
-  ({ type: 'expert', requestId: 'r1', expertId: 'A', outcome: 'failed', ms, tokens, error });
-const retry = (attempt: number, delayMs: number, reason: string, discard: boolean): RetryEvent =>
-  ({ type: 'retry', requestId: 'r1', source: 'A', attempt, maxRetries: 2, delayMs, reason, discard });
-const status = (attempt: number, delayMs: number, reason: string): StatusEvent =>
-  ({ type: 'status', requestId: 'r1', message: `Retry ${attempt}/2 in ${delayMs}ms: A (${reason})` });
+const task = { requestId: 'r1', prompt: 'Tell me' };
 
-describe('runExpert', () => {
-  it('turns tokens into token events of its expert and ends with an ok expert event with exact ms and tokens', () => {
-    const deps = executionDeps();
-    let job!: Job;
+/** A notice as `onRetry` got it, with the (virtual) time of the call. */
+interface Noticed extends RetryNotice { readonly at: number }
+
+/** 2 retries of base 100 ms (cap 1000 ms), constant jitter 0.5; `notices` records every `onRetry` call. */
+const runDeps = (overrides: Partial<ExpertRunDeps> & { random?: () => number; maxRetries?: number; maxDelayMs?: number } = {}) => {
+  const notices: Noticed[] = [];
+  const { random = () => 0.5, maxRetries = 2, maxDelayMs = 1000, ...rest } = overrides;
+  const deps: ExpertRunDeps = {
+    retry: { maxRetries, baseDelayMs: 100, maxDelayMs, random },
+    onRetry: (notice) => notices.push({ ...notice, at: asyncScheduler.now() }),
+    ...rest,
+  };
+  return { deps, notices };
+};
+
+/** The run as fan-out uses it: the caller counts the current attempt's tokens (the deadlines read the count). */
+const counted = (expert: Expert, progress: RunProgress, deps: ExpertRunDeps): Observable<string> =>
+  expertRun(expert, task, progress, deps).pipe(tap(() => { progress.tokens++; }));
+
+const fresh = (): RunProgress => ({ tokens: 0, attempts: 0 });
+
+describe('expertRun', () => {
+  it('streams the expert\'s tokens as they come and completes with it; the expert gets the task with attempt 1', () => {
+    const { deps, notices } = runDeps();
+    const progress = fresh();
     let expert!: ReturnType<typeof fakeExpert>;
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const reply = cold(' -a--b-|', { a: 'Hello', b: ' world' });
-      const expected = '   -a--b-(e|)';
-      const subs = '       ^-----!';
+      const expected = '   -a--b-|';
       expert = fakeExpert('A', [reply]);
-      job = plannedJob([fakeExpert('other', []), expert]);
-      expectObservable(runExpert(expert, 1, job, deps)).toBe(expected, { a: token('Hello'), b: token(' world'), e: ok(6, 2) });
-      expectSubscriptions(reply.subscriptions).toBe(subs);
+      expectObservable(counted(expert, progress, deps)).toBe(expected, { a: 'Hello', b: ' world' });
+      expectSubscriptions(reply.subscriptions).toBe('^-----!');
     });
     expect(expert.tasks).toEqual([{ requestId: 'r1', prompt: 'Tell me', attempt: 1 }]);
-    expect(job.answers[1]).toEqual({ expertId: 'A', text: 'Hello world', ms: 6, tokens: 2 });
-    expect(job.answers[0]).toBeUndefined();
-    expect(job.metrics.experts.A).toEqual({ startedAt: 0, ttft: 1, ms: 6, text: 'Hello world', tokens: 2, attempts: 1, outcome: 'ok' });
-    expect(job.expertErrors).toEqual([]);
-    expect(deps.reportSystemError).not.toHaveBeenCalled();
+    expect(progress).toEqual({ attempts: 1, tokens: 2 });
+    expect(notices).toEqual([]);
   });
 
-  it('measures ms and ttft from its own start, not from frame 0', () => {
-    const deps = executionDeps();
-    let job!: Job;
-    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      const reply = cold('   --a-|', { a: 'Hi' });
-      const expected = '     ----------a-(e|)';
-      const subs = '         --------^---!';
-      const expert = fakeExpert('A', [reply]);
-      asyncScheduler.schedule(() => {
-        job = plannedJob([expert]);
-        expectObservable(runExpert(expert, 0, job, deps)).toBe(expected, { a: token('Hi'), e: ok(4, 1) });
-      }, 8);
-      expectSubscriptions(reply.subscriptions).toBe(subs);
-    });
-    expect(job.metrics.experts.A).toEqual(expect.objectContaining({ startedAt: 8, ttft: 2, ms: 4 }));
-  });
-
-  it('retries a 503 after one token: retry and status before the wait, attempt 2 exactly delayMs later, answer from attempt 2 only', () => {
-    const deps = executionDeps({ retry: { random: () => 0.5 } });
-    let job!: Job;
+  it('retries a 503: onRetry at the failure with (error, 1, delayMs), attempt 2 subscribed exactly delayMs later', () => {
+    const { deps, notices } = runDeps();
+    const progress = fresh();
     let expert!: ReturnType<typeof fakeExpert>;
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const first = cold('    -a-#', { a: 'Hel' }, unavailable);
       const second = cold('   --b-c|', { b: 'Hello', c: ' there' });
-      const expected = '      -a-(rs) 48ms b-c(e|)';
+      const expected = '      -a 53ms b-c|';
       const firstSubs = '     ^--!';
       const secondSubs = '    53ms ^----!';
       expert = fakeExpert('A', [first, second]);
-      job = plannedJob([expert]);
-      expectObservable(runExpert(expert, 0, job, deps)).toBe(expected, {
-        a: token('Hel'), r: retry(1, 50, 'HTTP 503', true), s: status(1, 50, 'HTTP 503'),
-        b: token('Hello'), c: token(' there'), e: ok(58, 2),
-      });
+      expectObservable(counted(expert, progress, deps)).toBe(expected, { a: 'Hel', b: 'Hello', c: ' there' });
       expectSubscriptions(first.subscriptions).toBe(firstSubs);
       expectSubscriptions(second.subscriptions).toBe(secondSubs);
     });
-    expect(expert.tasks.map((task) => task.attempt)).toEqual([1, 2]);
-    expect(job.answers[0]).toEqual({ expertId: 'A', text: 'Hello there', ms: 58, tokens: 2 });
-    expect(job.metrics.experts.A).toEqual({ startedAt: 0, ttft: 1, ms: 58, text: 'Hello there', tokens: 2, attempts: 2, outcome: 'ok' });
-    expect(job.expertErrors).toEqual([]);
-    expect(deps.reportSystemError).not.toHaveBeenCalled();
+    expect(notices).toEqual([{ error: unavailable, attempt: 1, delayMs: 50, at: 3 }]);
+    expect(expert.tasks.map((t) => t.attempt)).toEqual([1, 2]);
+    expect(progress).toEqual({ attempts: 2, tokens: 2 });
   });
 
-  it('draws each retry delay from the seeded jitter (full jitter, base doubling) and says discard: false when no token came', () => {
+  it('draws each delay from the jitter (full jitter, base doubling): onRetry before each wait, re-subscription after it', () => {
     // seededRandom(1) yields 0.627..., then 0.0027...: floor(0.627 * 100) = 62, floor(0.0027 * 200) = 0.
-    const deps = executionDeps({ retry: { random: seededRandom(1) } });
-    let job!: Job;
+    const { deps, notices } = runDeps({ random: seededRandom(1) });
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const first = cold('    --#', undefined, unavailable);
       const second = cold('   -#', undefined, connectionReset);
       const third = cold('    ----a|', { a: 'Done' });
-      const expected = '      --(rs) 59ms (RS)a(e|)';
+      const expected = '      69ms a|';
       const firstSubs = '     ^-!';
       const secondSubs = '    64ms ^!';
       const thirdSubs = '     65ms ^----!';
-      const expert = fakeExpert('A', [first, second, third]);
-      job = plannedJob([expert]);
-      expectObservable(runExpert(expert, 0, job, deps)).toBe(expected, {
-        r: retry(1, 62, 'HTTP 503', false), s: status(1, 62, 'HTTP 503'),
-        R: retry(2, 0, 'network', false), S: status(2, 0, 'network'),
-        a: token('Done'), e: ok(70, 1),
-      });
+      expectObservable(counted(fakeExpert('A', [first, second, third]), fresh(), deps)).toBe(expected, { a: 'Done' });
       expectSubscriptions(first.subscriptions).toBe(firstSubs);
       expectSubscriptions(second.subscriptions).toBe(secondSubs);
       expectSubscriptions(third.subscriptions).toBe(thirdSubs);
     });
-    expect(job.metrics.experts.A).toEqual({ startedAt: 0, ttft: 69, ms: 70, text: 'Done', tokens: 1, attempts: 3, outcome: 'ok' });
+    expect(notices).toEqual([
+      { error: unavailable, attempt: 1, delayMs: 62, at: 2 },
+      { error: connectionReset, attempt: 2, delayMs: 0, at: 65 },
+    ]);
   });
 
   it('honours Retry-After of a 429 instead of the jittered delay', () => {
-    const deps = executionDeps();
+    const { deps, notices } = runDeps();
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const first = cold('    -#', undefined, rateLimited(300));
       const second = cold('   -a|', { a: 'ok' });
-      const expected = '      -(rs) 297ms a(e|)';
+      const expected = '      302ms a|';
       const secondSubs = '    301ms ^-!';
-      const expert = fakeExpert('A', [first, second]);
-      expectObservable(runExpert(expert, 0, plannedJob([expert]), deps)).toBe(expected, {
-        r: retry(1, 300, 'HTTP 429', false), s: status(1, 300, 'HTTP 429'), a: token('ok'), e: ok(303, 1),
-      });
+      expectObservable(counted(fakeExpert('A', [first, second]), fresh(), deps)).toBe(expected, { a: 'ok' });
       expectSubscriptions(second.subscriptions).toBe(secondSubs);
     });
+    expect(notices).toEqual([expect.objectContaining({ attempt: 1, delayMs: 300, at: 1 })]);
   });
 
   it('caps a Retry-After longer than maxDelayMs at maxDelayMs', () => {
-    const deps = executionDeps({ retry: { maxDelayMs: 1000 } });
+    const { deps, notices } = runDeps({ maxDelayMs: 1000 });
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const first = cold('    -#', undefined, rateLimited(5000));
       const second = cold('   -a|', { a: 'ok' });
-      const expected = '      -(rs) 997ms a(e|)';
+      const expected = '      1002ms a|';
       const secondSubs = '    1001ms ^-!';
-      const expert = fakeExpert('A', [first, second]);
-      expectObservable(runExpert(expert, 0, plannedJob([expert]), deps)).toBe(expected, {
-        r: retry(1, 1000, 'HTTP 429', false), s: status(1, 1000, 'HTTP 429'), a: token('ok'), e: ok(1003, 1),
-      });
+      expectObservable(counted(fakeExpert('A', [first, second]), fresh(), deps)).toBe(expected, { a: 'ok' });
       expectSubscriptions(second.subscriptions).toBe(secondSubs);
     });
+    expect(notices.map((n) => n.delayMs)).toEqual([1000]);
   });
 
-  it('does not retry a 400: ends with a failed expert event, fills expertErrors and reports the error', () => {
-    const deps = executionDeps();
-    let job!: Job;
+  it('does not retry a 400: errors with it at once, with no onRetry call', () => {
+    const { deps, notices } = runDeps();
     let expert!: ReturnType<typeof fakeExpert>;
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const first = cold('    -a-#', { a: 'Hel' }, badRequest);
-      const expected = '      -a-(e|)';
-      const firstSubs = '     ^--!';
+      const expected = '      -a-#';
       expert = fakeExpert('A', [first, cold('-b|')]);
-      job = plannedJob([expert]);
-      expectObservable(runExpert(expert, 0, job, deps)).toBe(expected, { a: token('Hel'), e: failed(3, 1, 'HTTP 400') });
-      expectSubscriptions(first.subscriptions).toBe(firstSubs);
+      expectObservable(counted(expert, fresh(), deps)).toBe(expected, { a: 'Hel' }, badRequest);
+      expectSubscriptions(first.subscriptions).toBe('^--!');
     });
     expect(expert.tasks).toHaveLength(1);
-    expect(job.answers).toEqual([]);
-    expect(job.expertErrors).toEqual([badRequest]);
-    expect(deps.reportSystemError).toHaveBeenCalledTimes(1);
-    expect(deps.reportSystemError).toHaveBeenCalledWith(badRequest, { requestId: 'r1', stage: 'expert:A', plan: job.route?.plan });
-    expect(job.metrics.experts.A).toEqual({ startedAt: 0, ttft: 1, ms: 3, text: 'Hel', tokens: 1, attempts: 1, outcome: 'failed' });
+    expect(notices).toEqual([]);
   });
 
-  it('fails after maxRetries retries, with the backoff doubling between them', () => {
-    const deps = executionDeps({ retry: { random: () => 0.5 } });
-    let job!: Job;
+  it('does not retry an error that is not an expert error or a timeout (a bug in the expert)', () => {
+    const { deps, notices } = runDeps();
+    const bug = new TypeError('undefined is not a function');
+    newScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(counted(fakeExpert('A', [cold('--#', undefined, bug)]), fresh(), deps)).toBe('--#', undefined, bug);
+    });
+    expect(notices).toEqual([]);
+  });
+
+  it('errors with the last attempt\'s error after maxRetries retries, the backoff doubling between them', () => {
+    const { deps, notices } = runDeps();
+    const progress = fresh();
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const attempt = cold('  -#', undefined, unavailable);
-      const expected = '      -(rs) 47ms (RS) 97ms (e|)';
+      const expected = '      153ms #';
       const subs = ['         ^!', '51ms ^!', '152ms ^!'];
-      const expert = fakeExpert('A', [attempt, attempt, attempt]);
-      job = plannedJob([expert]);
-      expectObservable(runExpert(expert, 0, job, deps)).toBe(expected, {
-        r: retry(1, 50, 'HTTP 503', false), s: status(1, 50, 'HTTP 503'),
-        R: retry(2, 100, 'HTTP 503', false), S: status(2, 100, 'HTTP 503'),
-        e: failed(153, 0, 'HTTP 503'),
-      });
+      expectObservable(counted(fakeExpert('A', [attempt, attempt, attempt]), progress, deps)).toBe(expected, undefined, unavailable);
       expectSubscriptions(attempt.subscriptions).toBe(subs);
     });
-    expect(job.answers).toEqual([]);
-    expect(job.expertErrors).toEqual([unavailable]);
-    expect(deps.reportSystemError).toHaveBeenCalledTimes(1);
-    expect(job.metrics.experts.A).toEqual(expect.objectContaining({ attempts: 3, outcome: 'failed', ms: 153 }));
+    expect(notices).toEqual([
+      { error: unavailable, attempt: 1, delayMs: 50, at: 1 },
+      { error: unavailable, attempt: 2, delayMs: 100, at: 52 },
+    ]);
+    expect(progress.attempts).toBe(3);
   });
 
-  it('retries a first-token timeout with reason "timeout (first-token)"', () => {
-    const deps = executionDeps({ timeouts: { firstTokenMs: 5 } });
-    let job!: Job;
+  it('never retries with maxRetries 0', () => {
+    const { deps, notices } = runDeps({ maxRetries: 0 });
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const attempt = cold('-#', undefined, unavailable);
+      expectObservable(counted(fakeExpert('A', [attempt, attempt]), fresh(), deps)).toBe('-#', undefined, unavailable);
+      expectSubscriptions(attempt.subscriptions).toBe('^!');
+    });
+    expect(notices).toEqual([]);
+  });
+
+  it('retries a first-token timeout (deadlines armed per attempt)', () => {
+    const { deps, notices } = runDeps({ deadlines: { firstTokenMs: 5 } });
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const first = cold('    --------a|', { a: 'late' });
       const second = cold('   --a|', { a: 'quick' });
-      const expected = '      -----(rs) 48ms a(e|)';
+      const expected = '      57ms a|';
       const firstSubs = '     ^----!';
       const secondSubs = '    55ms ^--!';
-      const expert = fakeExpert('A', [first, second]);
-      job = plannedJob([expert]);
-      expectObservable(runExpert(expert, 0, job, deps)).toBe(expected, {
-        r: retry(1, 50, 'timeout (first-token)', false), s: status(1, 50, 'timeout (first-token)'), a: token('quick'), e: ok(58, 1),
-      });
+      expectObservable(counted(fakeExpert('A', [first, second]), fresh(), deps)).toBe(expected, { a: 'quick' });
       expectSubscriptions(first.subscriptions).toBe(firstSubs);
       expectSubscriptions(second.subscriptions).toBe(secondSubs);
     });
-    expect(job.answers[0]?.text).toBe('quick');
+    expect(notices).toEqual([{ error: new TimeoutError('first-token', 5, 'A'), attempt: 1, delayMs: 50, at: 5 }]);
   });
 
-  it('applies the deadlines per attempt and reports an idle timeout that exhausts the retries as failed', () => {
-    const deps = executionDeps({ retry: { maxRetries: 1 }, timeouts: { idleMs: 3 } });
-    let job!: Job;
-    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      const attempt = cold('  -a------b|', { a: 'x', b: 'y' });
-      const expected = '      -a--(rs) 47ms a--(e|)';
-      const subs = ['         ^---!', '54ms ^---!'];
-      const expert = fakeExpert('A', [attempt, attempt]);
-      job = plannedJob([expert]);
-      expectObservable(runExpert(expert, 0, job, deps)).toBe(expected, {
-        a: token('x'),
-        r: { ...retry(1, 50, 'timeout (idle)', true), maxRetries: 1 },
-        s: { type: 'status', requestId: 'r1', message: 'Retry 1/1 in 50ms: A (timeout (idle))' },
-        e: failed(58, 1, 'timeout (idle)'),
-      });
-      expectSubscriptions(attempt.subscriptions).toBe(subs);
-    });
-    expect(job.expertErrors).toEqual([expect.objectContaining({ _tag: 'TimeoutError', phase: 'idle', ms: 3, expertId: 'A' })]);
-    expect(TimeoutError.isInstance(job.expertErrors[0])).toBe(true);
-  });
-
-  it('counts an answer of only whitespace as failed, without retrying', () => {
-    const deps = executionDeps();
-    let job!: Job;
-    let expert!: ReturnType<typeof fakeExpert>;
+  it('watches the caller\'s token count: an attempt that goes idle is retried, and the count restarts at 0 per attempt', () => {
+    // idleMs 3 is checked every frame; the first check of an attempt runs before a token of its frame.
+    const { deps, notices } = runDeps({ maxRetries: 1, deadlines: { idleMs: 3 } });
+    const progress = fresh();
+    const countsAtStart: number[] = [];
+    let replies: Observable<string>[] = [];
+    const expert: Expert = {
+      id: 'A', model: 'm', version: '1',
+      stream: () => new Observable<string>((subscriber) => {
+        countsAtStart.push(progress.tokens);
+        return replies.shift()?.subscribe(subscriber);
+      }),
+    };
     newScheduler().run(({ cold, expectObservable }) => {
-      expert = fakeExpert('A', [cold('-a-b|', { a: '  ', b: '\n' })]);
-      job = plannedJob([expert]);
-      expectObservable(runExpert(expert, 0, job, deps)).toBe('-a-b(e|)', { a: token('  '), b: token('\n'), e: failed(4, 2, 'protocol') });
+      replies = [cold('-a------b|', { a: 'x', b: 'y' }), cold('-a------b|', { a: 'x', b: 'y' })];
+      expectObservable(counted(expert, progress, deps)).toBe('-a 54ms a---#', { a: 'x' }, new TimeoutError('idle', 3, 'A'));
     });
-    expect(expert.tasks).toHaveLength(1);
-    expect(job.answers).toEqual([]);
-    expect(job.expertErrors).toEqual([expect.objectContaining({ _tag: 'ExpertError', expertId: 'A', failure: 'protocol', retriable: false })]);
-    expect(deps.reportSystemError).toHaveBeenCalledWith(job.expertErrors[0], expect.objectContaining({ stage: 'expert:A' }));
+    expect(notices).toEqual([{ error: new TimeoutError('idle', 3, 'A'), attempt: 1, delayMs: 50, at: 5 }]);
+    expect(countsAtStart).toEqual([0, 0]);
+    expect(progress).toEqual({ attempts: 2, tokens: 1 });
   });
 
-  it('counts a stream that completes with no token as failed', () => {
-    const deps = executionDeps();
-    let job!: Job;
-    newScheduler().run(({ cold, expectObservable }) => {
-      const expert = fakeExpert('A', [cold('---|')]);
-      job = plannedJob([expert]);
-      expectObservable(runExpert(expert, 0, job, deps)).toBe('---(e|)', { e: failed(3, 0, 'protocol') });
-    });
-    expect(job.answers).toEqual([]);
-    expect(job.expertErrors).toHaveLength(1);
-  });
-
-  it('unsubscribes the running attempt at the frame the subscriber leaves, with no expert event', () => {
-    const deps = executionDeps();
-    let job!: Job;
+  it('stops the running attempt at the frame its subscriber leaves', () => {
+    const { deps } = runDeps();
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const reply = cold('    -a-b-c-d|');
       const unsub = '         ^----!';
       const expected = '      -a-b-';
-      const subs = '          ^----!';
-      const expert = fakeExpert('A', [reply]);
-      job = plannedJob([expert]);
-      expectObservable(runExpert(expert, 0, job, deps), unsub).toBe(expected, { a: token('a'), b: token('b') });
-      expectSubscriptions(reply.subscriptions).toBe(subs);
+      expectObservable(counted(fakeExpert('A', [reply]), fresh(), deps), unsub).toBe(expected);
+      expectSubscriptions(reply.subscriptions).toBe('^----!');
     });
-    expect(job.metrics.experts.A?.outcome).toBeUndefined();
-    expect(job.answers).toEqual([]);
-    expect(deps.reportSystemError).not.toHaveBeenCalled();
   });
 
   it('cancels the retry wait when the subscriber leaves during it: no further attempt, no timer left', () => {
-    const deps = executionDeps();
+    const { deps, notices } = runDeps();
     const scheduler = newScheduler();
     let pending = -1;
     let expert!: ReturnType<typeof fakeExpert>;
@@ -281,60 +226,74 @@ describe('runExpert', () => {
       const first = cold('    -a-#', { a: 'Hel' }, unavailable);
       const second = cold('   -b|');
       const unsub = '         ^ 19ms !';
-      const expected = '      -a-(rs)';
       expert = fakeExpert('A', [first, second]);
-      expectObservable(runExpert(expert, 0, plannedJob([expert]), deps), unsub).toBe(expected, {
-        a: token('Hel'), r: retry(1, 50, 'HTTP 503', true), s: status(1, 50, 'HTTP 503'),
-      });
+      expectObservable(counted(expert, fresh(), deps), unsub).toBe('-a-', { a: 'Hel' });
       expectSubscriptions(first.subscriptions).toBe('^--!');
       expectSubscriptions(second.subscriptions).toBe([]);
       scheduler.schedule(() => { pending = pendingTimers(scheduler); }, 30);
     });
     expect(pending).toBe(0);
     expect(expert.tasks).toHaveLength(1);
+    expect(notices).toHaveLength(1);
   });
 
-  it('classifies an error thrown synchronously by expert.stream like one it emits (retry a 503)', () => {
-    const deps = executionDeps();
-    let job!: Job;
+  it('classifies an error thrown synchronously by expert.stream like one it emits (retries a 503)', () => {
+    const { deps, notices } = runDeps();
     newScheduler().run(({ cold, expectObservable }) => {
       const second = cold('-a|', { a: 'ok' });
       const expert: Expert = {
         id: 'A', model: 'm', version: '1',
-        stream: (task): Observable<string> => {
-          if (task.attempt === 1) throw unavailable;
+        stream: (t): Observable<string> => {
+          if (t.attempt === 1) throw unavailable;
           return second;
         },
       };
-      job = plannedJob([expert]);
-      expectObservable(runExpert(expert, 0, job, deps)).toBe('(rs) 47ms a(e|)', {
-        r: retry(1, 50, 'HTTP 503', false), s: status(1, 50, 'HTTP 503'), a: token('ok'), e: ok(52, 1),
-      });
+      expectObservable(counted(expert, fresh(), deps)).toBe('51ms a|', { a: 'ok' });
     });
-    expect(job.answers[0]?.text).toBe('ok');
+    expect(notices).toEqual([{ error: unavailable, attempt: 1, delayMs: 50, at: 0 }]);
   });
 
   it('does not retry a non-retriable error thrown synchronously on a later attempt', () => {
-    const deps = executionDeps();
+    const { deps } = runDeps();
     const bug = new Error('expert bug');
-    let job!: Job;
     const attempts: number[] = [];
     newScheduler().run(({ cold, expectObservable }) => {
       const first = cold('-#', undefined, unavailable);
       const expert: Expert = {
         id: 'A', model: 'm', version: '1',
-        stream: (task): Observable<string> => {
-          attempts.push(task.attempt);
-          if (task.attempt === 1) return first;
+        stream: (t): Observable<string> => {
+          attempts.push(t.attempt);
+          if (t.attempt === 1) return first;
           throw bug;
         },
       };
-      job = plannedJob([expert]);
-      expectObservable(runExpert(expert, 0, job, deps)).toBe('-(rs) 46ms (e|)', {
-        r: retry(1, 50, 'HTTP 503', false), s: status(1, 50, 'HTTP 503'), e: failed(51, 0, 'error'),
-      });
+      expectObservable(counted(expert, fresh(), deps)).toBe('51ms #', undefined, bug);
     });
     expect(attempts).toEqual([1, 2]);
-    expect(job.expertErrors).toEqual([bug]);
+  });
+
+  it('subscribes the expert with retry\'s own subscriber: no extra subscriber of its own, so a token reaches the run\'s subscriber synchronously', () => {
+    const { deps } = runDeps();
+    const received: string[] = [];
+    const seenBy: unknown[] = [];
+    const receivedWhenEmitted: string[][] = [];
+    const subscriber = new Subscriber<string>({ next: (token) => received.push(token), error: () => undefined, complete: () => undefined });
+    const expert: Expert = {
+      id: 'A', model: 'm', version: '1',
+      stream: (t) => new Observable<string>((expertSubscriber) => {
+        seenBy.push((expertSubscriber as unknown as { destination: unknown }).destination);
+        expertSubscriber.next(`token of attempt ${t.attempt}`);
+        receivedWhenEmitted.push([...received]);
+        if (t.attempt === 1) expertSubscriber.error(unavailable);
+        else expertSubscriber.complete();
+      }),
+    };
+    newScheduler().run(({ flush }) => {
+      expertRun(expert, task, fresh(), deps).subscribe(subscriber);
+      flush();
+    });
+    // retry's per-attempt subscriber hands straight to ours: one hop per attempt, none of the run's own.
+    expect(seenBy).toEqual([subscriber, subscriber]);
+    expect(receivedWhenEmitted).toEqual([['token of attempt 1'], ['token of attempt 1', 'token of attempt 2']]);
   });
 });

@@ -1,183 +1,252 @@
 import { asyncScheduler, of, tap, type Observable } from 'rxjs';
-import type { ErrorEvent, MetricsEvent, PipelineEvent } from '../../src/events';
+import type { ChainEvent, ExpertProgress, ExpertsStartedEvent, TimingEvent } from '../../src/chain-events';
+import type { ExpertEvent, MetricsEvent, PipelineEvent, PlanEvent } from '../../src/events';
+import type { CacheFault, PipelineMetrics, Stage } from '../../src/metrics';
 import { finish, type FinishDeps } from '../../src/operators/finish';
-import type { Job } from '../../src/pipeline/job';
-import type { PipelineMetrics } from '../../src/metrics';
-import { handoff, type StageEvent } from '../../src/pipeline/stage-events';
-import { aJob, aReporter, bottlenecks, everyKind, plannedJob } from '../support/operator-fixtures';
+import { everyKind } from '../support/every-kind';
+import { aReporter, bottlenecks, systemError } from '../support/operator-fixtures';
 import { newScheduler } from '../support/virtual-time';
 
-const deps = (overrides: Partial<FinishDeps> = {}): FinishDeps =>
-  ({ clock: asyncScheduler, bottlenecks, reportSystemError: aReporter(), ...overrides });
+type TestDeps = FinishDeps & { reportSystemError: ReturnType<typeof aReporter>; onEnd: jest.Mock<void, [string]> };
 
-const metricsEvent = (job: Job, figures: Partial<PipelineMetrics>): MetricsEvent => ({
-  type: 'metrics', requestId: job.requestId,
+const deps = (overrides: Partial<TestDeps> = {}): TestDeps =>
+  ({ bottlenecks, reportSystemError: aReporter(), onEnd: jest.fn<void, [string]>(), ...overrides });
+
+const metricsEvent = (figures: Partial<PipelineMetrics>, requestId = 'r1'): MetricsEvent => ({
+  type: 'metrics', requestId,
   metrics: { total: 0, stages: {}, ttft: null, experts: {}, cacheHit: false, degraded: false, bottlenecks: [], ...figures },
 });
 
-const systemError = (job: Job): ErrorEvent => ({
-  type: 'error', requestId: job.requestId,
-  error: { kind: 'system', message: 'The request could not be completed. Please try again later.', user: false },
-});
+const timing = (stage: Stage, at: number, ms?: number, fault?: CacheFault): TimingEvent =>
+  ({ type: 'timing', requestId: 'r1', stage, at, ...(ms === undefined ? {} : { ms }), ...(fault === undefined ? {} : { fault }) });
+
+const expertsStarted = (at: number, progress: () => readonly ExpertProgress[] = () => []): ExpertsStartedEvent =>
+  ({ type: 'experts-started', requestId: 'r1', at, progress });
+
+const expertA: ExpertEvent = { type: 'expert', requestId: 'r1', expertId: 'a', outcome: 'ok', ms: 4, tokens: 2 };
+
+const progressOf = (...experts: Omit<ExpertProgress, 'textSoFar'>[]) => (): readonly ExpertProgress[] =>
+  experts.map((expert) => ({ ...expert, textSoFar: () => '' }));
+
+const ev = everyKind();
+
+/** everyKind's events with some replaced or added (typed, so the literals keep their types). */
+const withEv = (extra: Record<string, ChainEvent>): Record<string, ChainEvent> => ({ ...ev, ...extra });
 
 describe('finish', () => {
-  it('passes events on, then emits metrics, the terminal and completes at the terminal', () => {
+  it('passes events on, then emits metrics and the terminal and completes at the terminal, unsubscribing the source', () => {
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      const job = aJob();
-      const ev = everyKind(job);
       const source = cold('-s-t--C-u-', ev);
       const expected = '   -s-t--(mC|)';
-      expectObservable(source.pipe(finish(job, deps()))).toBe(expected, { ...ev, m: metricsEvent(job, { total: 6, ttft: 3 }) });
+      expectObservable(source.pipe(finish(deps()))).toBe(expected, { ...ev, m: metricsEvent({ total: 6, ttft: 3 }) });
       expectSubscriptions(source.subscriptions).toBe('^-----!');
     });
   });
 
   it.each([['complete', 'C'], ['error', 'E'], ['cancelled', 'X']])('ends with metrics then the same %s event it received', (_kind, letter) => {
-    newScheduler().run(({ cold, expectObservable, flush }) => {
-      const job = aJob();
-      const ev = everyKind(job);
-      const out: PipelineEvent[] = [];
-      const result = cold(`--${letter}`, ev).pipe(finish(job, deps()), tap((event) => out.push(event)));
-      expectObservable(result).toBe(`--(m${letter}|)`, { ...ev, m: metricsEvent(job, { total: 2 }) });
-      flush();
-      expect(out[1]).toBe(ev[letter]);
-    });
-  });
-
-  it('releases the job before it emits metrics and the terminal', () => {
-    newScheduler().run(({ cold, flush }) => {
-      const log: string[] = [];
-      const job = aJob('r1', { prompt: 'Hi', options: undefined }, 0, () => log.push('release'));
-      cold('-s-C', everyKind(job)).pipe(finish(job, deps())).subscribe({
-        next: (event) => log.push(event.type),
-        complete: () => log.push('|'),
-      });
-      flush();
-      expect(log).toEqual(['start', 'release', 'metrics', 'complete', '|']);
-    });
-  });
-
-  it('puts the job figures, measured on the clock, into the metrics event', () => {
+    const out: PipelineEvent[] = [];
     newScheduler().run(({ cold, expectObservable }) => {
-      const job = aJob('r1', { prompt: 'Hi', options: undefined }, 1);
-      job.metrics.stage('validation', 0);
-      job.metrics.stage('cache', 3);
-      job.metrics.cacheHit = true;
-      const ev = everyKind(job);
-      const source = cold('----t-t---C', ev);
-      const expected = '   ----t-t---(mC|)';
-      expectObservable(source.pipe(finish(job, deps({ bottlenecks: { ...bottlenecks, budgets: { cache: 2 } } })))).toBe(expected, {
-        ...ev, m: metricsEvent(job, { total: 9, stages: { validation: 0, cache: 3 }, ttft: 3, cacheHit: true, bottlenecks: ['cache'] }),
+      const result = cold(`--${letter}`, ev).pipe(finish(deps()), tap((event) => out.push(event)));
+      expectObservable(result).toBe(`--(m${letter}|)`, { ...ev, m: metricsEvent({ total: 2 }) });
+    });
+    expect(out[1]).toBe(ev[letter]);
+  });
+
+  it('calls onEnd once, with the request id, before it emits metrics and the terminal', () => {
+    const log: string[] = [];
+    const d = deps({ onEnd: jest.fn((requestId: string) => { log.push(`onEnd ${requestId}`); }) });
+    newScheduler().run(({ cold, flush }) => {
+      cold('-s-C-E', ev).pipe(finish(d)).subscribe({ next: (event) => log.push(event.type), complete: () => log.push('|') });
+      flush();
+    });
+    expect(log).toEqual(['start', 'onEnd r1', 'metrics', 'complete', '|']);
+  });
+
+  it('folds the stage timings into the metrics, a stage timed twice added up, with the cache fault', () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('sabcd---E', withEv({ a: timing('validation', 0, 1), b: timing('routing', 1, 2), c: timing('cache', 3, 3, 'timeout'), d: timing('routing', 5, 1) }));
+      const expected = '   s-------(mE|)';
+      expectObservable(source.pipe(finish(deps()))).toBe(expected, {
+        ...ev, m: metricsEvent({ total: 8, stages: { validation: 1, routing: 3, cache: 3 }, cacheFault: 'timeout' }),
       });
     });
   });
 
-  it('records ttft at the first token only', () => {
-    newScheduler().run(({ cold, flush }) => {
-      const job = aJob();
-      cold('--s--t-t-t-C', everyKind(job)).pipe(finish(job, deps())).subscribe();
-      flush();
-      expect(job.metrics.firstTokenAt).toBe(5);
+  it('counts a stage still running up to the terminal: execution from experts-started, a timing without ms from its start', () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('s-S-f--X', withEv({ S: expertsStarted(2), f: timing('fusion', 4) }));
+      const expected = '   s------(mX|)';
+      expectObservable(source.pipe(finish(deps()))).toBe(expected, {
+        ...ev, m: metricsEvent({ total: 7, stages: { execution: 5, fusion: 3 }, bottlenecks: ['execution'] }),
+      });
     });
   });
 
-  it('reports a null ttft when no token reached the caller', () => {
+  it('stops counting execution at its timing', () => {
     newScheduler().run(({ cold, expectObservable }) => {
-      const job = aJob();
-      const ev = everyKind(job);
-      expectObservable(cold('-s-u-E', ev).pipe(finish(job, deps()))).toBe('-s-u-(mE|)', { ...ev, m: metricsEvent(job, { total: 5 }) });
+      const source = cold('s-S--T--C', withEv({ S: expertsStarted(2), T: timing('execution', 2, 3) }));
+      expectObservable(source.pipe(finish(deps()))).toBe('s-------(mC|)', {
+        ...ev, m: metricsEvent({ total: 8, stages: { execution: 3 } }),
+      });
+    });
+  });
+
+  it('gives each planned expert its figures: how it ended from its expert event, or from its progress (cancelled) while running', () => {
+    const progress = progressOf(
+      { expertId: 'a', attempts: 1, tokens: 2, firstTokenAt: 3 },
+      { expertId: 'b', attempts: 2, tokens: 1, firstTokenAt: 4 },
+    );
+    newScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('spS---x--X', withEv({ S: expertsStarted(2, progress), x: expertA }));
+      const expected = '   sp----x--(mX|)';
+      expectObservable(source.pipe(finish(deps()))).toBe(expected, {
+        ...ev, x: expertA,
+        m: metricsEvent({
+          total: 9,
+          stages: { execution: 7 },
+          experts: {
+            a: { ttft: 1, ms: 4, tokens: 2, attempts: 1, outcome: 'ok' },
+            b: { ttft: 2, ms: 7, tokens: 1, attempts: 2, outcome: 'cancelled' },
+          },
+          bottlenecks: ['execution'],
+        }),
+      });
+    });
+  });
+
+  it('reads the experts\' progress at the terminal, not when execution started', () => {
+    let tokens = 0;
+    const progress = (): readonly ExpertProgress[] =>
+      [{ expertId: 'a', attempts: 1, tokens, firstTokenAt: tokens === 0 ? undefined : 1, textSoFar: () => '' }];
+    const planOfA: PlanEvent = {
+      type: 'plan', requestId: 'r1', plan: { id: 'p', intent: 'chat', tasks: [{ expertId: 'a', model: 'm', version: '1' }], fusion: { id: 'best', version: '1' } },
+    };
+    newScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('pS--X', withEv({ p: planOfA, S: expertsStarted(1, progress) }));
+      asyncScheduler.schedule(() => { tokens = 3; }, 2);
+      expectObservable(source.pipe(finish(deps()))).toBe('p---(mX|)', {
+        p: planOfA, X: ev.X,
+        m: metricsEvent({ total: 4, stages: { execution: 3 }, experts: { a: { ttft: 0, ms: 3, tokens: 3, attempts: 1, outcome: 'cancelled' } }, bottlenecks: ['execution'] }),
+      });
+    });
+  });
+
+  it('gives no expert figures when execution never started (a cache hit)', () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('spc-C', withEv({ c: { type: 'cache', requestId: 'r1', hit: true, key: 'k' } }));
+      expectObservable(source.pipe(finish(deps()))).toBe('spc-(mC|)', {
+        ...ev, c: { type: 'cache', requestId: 'r1', hit: true, key: 'k' }, m: metricsEvent({ total: 4, cacheHit: true }),
+      });
+    });
+  });
+
+  it('measures from the start event\'s time and takes ttft from the first token reaching it', () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('--s--t-t-t-C', withEv({ s: { type: 'start', requestId: 'r1', at: 1 } }));
+      expectObservable(source.pipe(finish(deps()))).toBe('--s--t-t-t-(mC|)', {
+        ...ev, s: { type: 'start', requestId: 'r1', at: 1 }, m: metricsEvent({ total: 10, ttft: 4 }),
+      });
+    });
+  });
+
+  it('measures from its own subscription when no start event came, and reports a null ttft when no token did', () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('-u-E', ev).pipe(finish(deps())), '--^').toBe('---u-(mE|)', { ...ev, m: metricsEvent({ total: 3 }) });
+    });
+  });
+
+  it('marks the metrics degraded from a degraded complete', () => {
+    const degraded = { ...ev.C, degraded: true };
+    newScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('s-C', withEv({ C: degraded })).pipe(finish(deps()))).toBe('s-(mC|)', { ...ev, C: degraded, m: metricsEvent({ total: 2, degraded: true }) });
+    });
+  });
+
+  it('names the bottlenecks by its rules', () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('sa----------C', withEv({ a: timing('cache', 0, 3) }));
+      expectObservable(source.pipe(finish(deps({ bottlenecks: { ...bottlenecks, budgets: { cache: 2 } } })))).toBe('s-----------(mC|)', {
+        ...ev, m: metricsEvent({ total: 12, stages: { cache: 3 }, bottlenecks: ['cache'] }),
+      });
     });
   });
 
   it('drops every event after the terminal and unsubscribes the source at it', () => {
     newScheduler().run(({ hot, expectObservable, expectSubscriptions }) => {
-      const job = aJob();
-      const ev = everyKind(job);
       const source = hot('-s-C-t-u-E-q-|', ev);
-      expectObservable(source.pipe(finish(job, deps()))).toBe('-s-(mC|)', { ...ev, m: metricsEvent(job, { total: 3 }) });
+      expectObservable(source.pipe(finish(deps()))).toBe('-s-(mC|)', { ...ev, m: metricsEvent({ total: 3 }) });
       expectSubscriptions(source.subscriptions).toBe('^--!');
     });
   });
 
-  it('drops and reports nothing after the terminal of a synchronous source, its end included', () => {
-    newScheduler().run(({ expectObservable, flush }) => {
-      const job = aJob();
-      const ev = everyKind(job);
-      const d = deps();
-      const source = of<StageEvent[]>(ev.s, ev.C, ev.t, ev.q, ev.E);
-      expectObservable(source.pipe(finish(job, d))).toBe('(smC|)', { ...ev, m: metricsEvent(job, {}) });
-      flush();
-      expect(d.reportSystemError).not.toHaveBeenCalled();
-      expect(job.metrics.firstTokenAt).toBeUndefined();
+  it('ignores, and reports nothing about, what a synchronous source emits after the terminal, its end included', () => {
+    const d = deps();
+    newScheduler().run(({ expectObservable }) => {
+      const source: Observable<ChainEvent> = of(ev.s!, ev.C!, ev.t!, ev.q!, ev.E!);
+      expectObservable(source.pipe(finish(d))).toBe('(smC|)', { ...ev, m: metricsEvent({}) });
     });
+    expect(d.reportSystemError).not.toHaveBeenCalled();
+    expect(d.onEnd).toHaveBeenCalledTimes(1);
   });
 
-  it('turns a source error into a reported system error event, after metrics', () => {
-    newScheduler().run(({ cold, expectObservable, flush }) => {
-      const job = plannedJob();
-      const boom = new Error('operator crashed');
-      const d = deps();
-      const ev = everyKind(job);
-      const source = cold('-s-#', ev, boom);
-      expectObservable(source.pipe(finish(job, d))).toBe('-s-(me|)', { ...ev, m: metricsEvent(job, { total: 3 }), e: systemError(job) });
-      flush();
-      expect(d.reportSystemError).toHaveBeenCalledTimes(1);
-      expect(d.reportSystemError).toHaveBeenCalledWith(boom, { requestId: 'r1', stage: 'pipeline', plan: job.route?.plan });
+  it('turns a source error into a reported system error event, after metrics, calling onEnd', () => {
+    const boom = new Error('operator crashed');
+    const d = deps();
+    newScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('-s-#', ev, boom).pipe(finish(d))).toBe('-s-(me|)', { ...ev, m: metricsEvent({ total: 3 }), e: systemError('system') });
     });
+    expect(d.reportSystemError).toHaveBeenCalledTimes(1);
+    expect(d.reportSystemError).toHaveBeenCalledWith(boom, { requestId: 'r1', stage: 'pipeline' });
+    expect(d.onEnd.mock.calls).toEqual([['r1']]);
   });
 
   it('turns a source that completes with no terminal into a reported system error event', () => {
-    newScheduler().run(({ cold, expectObservable, flush }) => {
-      const job = aJob();
-      const d = deps();
-      const ev = everyKind(job);
-      expectObservable(cold('-s-t-|', ev).pipe(finish(job, d))).toBe('-s-t-(me|)', { ...ev, m: metricsEvent(job, { total: 5, ttft: 3 }), e: systemError(job) });
-      flush();
-      expect(d.reportSystemError).toHaveBeenCalledTimes(1);
-      expect(d.reportSystemError).toHaveBeenCalledWith(
-        expect.objectContaining({ message: 'the pipeline ended without a terminal event' }), expect.objectContaining({ requestId: 'r1', stage: 'pipeline' }));
+    const d = deps();
+    newScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('-s-t-|', ev).pipe(finish(d))).toBe('-s-t-(me|)', { ...ev, m: metricsEvent({ total: 5, ttft: 3 }), e: systemError('system') });
     });
+    expect(d.reportSystemError).toHaveBeenCalledTimes(1);
+    expect(d.reportSystemError).toHaveBeenCalledWith(
+      expect.objectContaining({ message: 'the chain ended without a terminal event' }), { requestId: 'r1', stage: 'pipeline' });
   });
 
-  it('turns a hand-off that reaches it into a reported system error event and stops the source', () => {
-    newScheduler().run(({ cold, expectObservable, expectSubscriptions, flush }) => {
-      const job = aJob();
+  it.each([['request', 'q'], ['validated', 'v'], ['planned', 'P'], ['execute', 'e'], ['answers', 'A'], ['answer', 'a'], ['guarded', 'g']])(
+    'turns a %s hand-off that reaches it into a reported system error event and stops the source',
+    (type, letter) => {
       const d = deps();
-      const ev = everyKind(job);
-      const source = cold('-s-e---C', { ...ev, e: handoff('execute', job) });
-      expectObservable(source.pipe(finish(job, d))).toBe('-s-(mE|)', { ...ev, m: metricsEvent(job, { total: 3 }), E: systemError(job) });
-      expectSubscriptions(source.subscriptions).toBe('^--!');
-      flush();
+      newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+        const source = cold(`-s-${letter}---C`, ev);
+        expectObservable(source.pipe(finish(d))).toBe('-s-(mE|)', { ...ev, m: metricsEvent({ total: 3 }), E: systemError('system') });
+        expectSubscriptions(source.subscriptions).toBe('^--!');
+      });
       expect(d.reportSystemError).toHaveBeenCalledWith(
-        expect.objectContaining({ message: expect.stringContaining('"execute"') }), expect.objectContaining({ stage: 'pipeline' }));
-    });
-  });
+        expect.objectContaining({ message: `internal hand-off "${type}" reached the end of the chain` }), { requestId: 'r1', stage: 'pipeline' });
+    },
+  );
 
-  it('emits nothing more and reports nothing when unsubscribed before a terminal', () => {
-    newScheduler().run(({ cold, expectObservable, expectSubscriptions, flush }) => {
-      const job = aJob();
-      const d = deps();
-      const ev = everyKind(job);
+  it('emits nothing more, reports nothing and calls no onEnd when unsubscribed before a terminal', () => {
+    const d = deps();
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-s-----C', ev);
       const unsub = '      ^--!';
-      expectObservable(source.pipe(finish(job, d)), unsub).toBe('-s-', ev);
+      expectObservable(source.pipe(finish(d)), unsub).toBe('-s-', ev);
       expectSubscriptions(source.subscriptions).toBe('^--!');
-      flush();
-      expect(d.reportSystemError).not.toHaveBeenCalled();
     });
+    expect(d.reportSystemError).not.toHaveBeenCalled();
+    expect(d.onEnd).not.toHaveBeenCalled();
   });
 
-  it('passes every non-terminal public event through as the same object', () => {
-    newScheduler().run(({ cold, expectObservable, flush }) => {
-      const job = aJob();
-      const ev = everyKind(job);
-      const letters = 'spctrxu';
-      const source: Observable<StageEvent> = cold(`${letters}C`, ev);
-      const seen: PipelineEvent[] = [];
-      const m = metricsEvent(job, { total: 7, ttft: 3 });
-      expectObservable(source.pipe(finish(job, deps()), tap((event) => seen.push(event)))).toBe(`${letters}(mC|)`, { ...ev, m });
-      flush();
-      letters.split('').forEach((letter, i) => expect(seen[i]).toBe(ev[letter]));
+  it('passes every non-terminal public event through as the same object, and drops the timing and experts-started facts', () => {
+    const seen: PipelineEvent[] = [];
+    newScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('spcSTtrxuC', ev);
+      // everyKind's experts-started is at 0 with no progress to read; its plan names experts a and b; its expert event ends a.
+      const m = metricsEvent({ total: 9, ttft: 5, stages: { cache: 1, execution: 9 }, experts: {
+        a: { ttft: null, ms: 3, tokens: 1, attempts: 0, outcome: 'ok' },
+        b: { ttft: null, ms: 9, tokens: 0, attempts: 0, outcome: 'cancelled' },
+      }, bottlenecks: ['execution', 'expert:b'] });
+      expectObservable(source.pipe(finish(deps()), tap((event) => seen.push(event)))).toBe('spc--trxu(mC|)', { ...ev, m });
     });
+    'spctrxu'.split('').forEach((letter, i) => expect(seen[i]).toBe(ev[letter]));
   });
 });

@@ -1,13 +1,14 @@
-import { tap, throwError, type Observable } from 'rxjs';
+import { throwError, type Observable } from 'rxjs';
+import type { AnswerEvent, AnswersEvent, ChainEvent, TimingEvent } from '../../src/chain-events';
 import { ExpertError, FusionError } from '../../src/errors';
-import type { ErrorEvent, StatusEvent, TokenEvent } from '../../src/events';
+import type { StatusEvent, TokenEvent } from '../../src/events';
 import { fuse } from '../../src/operators/fuse';
-import type { Job } from '../../src/pipeline/job';
-import { handoff, type StageEvent } from '../../src/pipeline/stage-events';
 import type { ExpertAnswer, FusionContext, FusionStrategy } from '../../src/ports';
 import { bestFusion } from '../../src/strategies/fusion-best';
 import { sectionsFusion } from '../../src/strategies/fusion-sections';
-import { executionDeps, fakeExpert, plannedJob } from '../support/execution-fixtures';
+import { expectPassThrough } from '../support/every-kind';
+import { answersEvent } from '../support/execution-fixtures';
+import { aReporter, systemError } from '../support/operator-fixtures';
 import { newScheduler } from '../support/virtual-time';
 
 const answer = (expertId: string, text: string): ExpertAnswer => ({ expertId, text, ms: 10, tokens: 3 });
@@ -16,15 +17,7 @@ const zebra = answer('A', 'zebra crossing');
 const gamma = answer('B', 'alpha beta gamma');
 const delta = answer('C', 'alpha beta delta');
 
-/** A job planned for experts A, B, C with the given fusion and answers (undefined = that expert failed). */
-const jobWith = (fusion: FusionStrategy, answers: (ExpertAnswer | undefined)[], errors: unknown[] = []): Job => {
-  const job = plannedJob(['A', 'B', 'C'].map((id) => fakeExpert(id, [])), fusion);
-  job.answers = answers;
-  job.expertErrors.push(...errors);
-  return job;
-};
-
-/** A generating strategy whose fused text is `fused` (built inside run()); records what it was given. */
+/** A strategy whose fused text is `fused` (built inside run()); records what it was given. */
 const strategy = (fused: () => Observable<string>, mode: 'select' | 'generate' = 'generate') => {
   const calls: { answers: readonly ExpertAnswer[]; context: FusionContext }[] = [];
   const fusion: FusionStrategy = {
@@ -37,204 +30,220 @@ const strategy = (fused: () => Observable<string>, mode: 'select' | 'generate' =
   return { fusion, calls };
 };
 
+const deps = () => ({ reportSystemError: aReporter() });
+
 const fusionToken = (text: string): TokenEvent => ({ type: 'token', requestId: 'r1', source: 'fusion', text });
+const timing = (ms: number, at = 0): TimingEvent => ({ type: 'timing', requestId: 'r1', stage: 'fusion', at, ms });
+const answered = (event: AnswersEvent, text: string, degraded: boolean): AnswerEvent => {
+  const base = { type: 'answer' as const, requestId: 'r1', text, fromCache: false, degraded, planId: event.route.plan.id };
+  return event.cacheKey === undefined ? base : { ...base, cacheKey: event.cacheKey };
+};
 const fellBack = (strategyId: string, expertId: string): StatusEvent =>
   ({ type: 'status', requestId: 'r1', message: `Fusion "${strategyId}" failed; using ${expertId}'s answer` });
 
 describe('fuse', () => {
-  it('selects the best-scored answer with no fusion tokens and hands on the answer (select mode)', () => {
-    const deps = executionDeps();
-    const job = jobWith(bestFusion(), [zebra, gamma, delta]);
+  it('selects the best-scored answer with no fusion tokens, then the fusion timing and the answer hand-off (select mode)', () => {
+    const d = deps();
+    const event = answersEvent(bestFusion(), [zebra, gamma, delta]);
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      const events = cold(' n|', { n: handoff('answers', job) });
-      const expected = '    a|';
-      expectObservable(events.pipe(fuse(deps))).toBe(expected, { a: handoff('answer', job) });
-      expectSubscriptions(events.subscriptions).toBe('^!');
+      const source = cold('(n|)', { n: event });
+      expectObservable(source.pipe(fuse(d))).toBe('(Ta|)', { T: timing(0), a: answered(event, 'alpha beta gamma', false) });
+      expectSubscriptions(source.subscriptions).toBe('(^!)');
     });
-    expect(job.result).toEqual({ text: 'alpha beta gamma', fromCache: false, degraded: false });
-    expect(job.metrics.stages).toEqual({ fusion: 0 });
-    expect(deps.reportSystemError).not.toHaveBeenCalled();
+    expect(d.reportSystemError).not.toHaveBeenCalled();
   });
 
-  it('streams the generated text as fusion tokens, then hands on the answer (generate mode)', () => {
-    const deps = executionDeps();
-    const job = jobWith(sectionsFusion(), [zebra, gamma, undefined]);
+  it('streams the generated text as fusion tokens, then the timing and the answer (generate mode)', () => {
+    const event = answersEvent(sectionsFusion(), [zebra, gamma]);
     newScheduler().run(({ cold, expectObservable }) => {
-      const events = cold(' n-----|', { n: handoff('answers', job) });
-      const expected = '    (fga)-|';
-      expectObservable(events.pipe(fuse(deps))).toBe(expected, {
-        f: fusionToken('### A\n\nzebra crossing'), g: fusionToken('\n\n### B\n\nalpha beta gamma'), a: handoff('answer', job),
+      expectObservable(cold('(n|)', { n: event }).pipe(fuse(deps()))).toBe('(fgTa|)', {
+        f: fusionToken('### A\n\nzebra crossing'), g: fusionToken('\n\n### B\n\nalpha beta gamma'), T: timing(0),
+        a: answered(event, '### A\n\nzebra crossing\n\n### B\n\nalpha beta gamma', false),
       });
     });
-    expect(job.result).toEqual({ text: '### A\n\nzebra crossing\n\n### B\n\nalpha beta gamma', fromCache: false, degraded: false });
   });
 
-  it('emits fusion tokens as the strategy streams them, records the fusion stage before the answer hand-off', () => {
-    const deps = executionDeps();
-    let stageAtAnswer: number | undefined;
+  it('emits fusion tokens as the strategy streams them and times the fusion to its end; gives it the clean answers and the context', () => {
     let calls!: ReturnType<typeof strategy>['calls'];
-    let job!: Job;
+    let event!: AnswersEvent;
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const fused = cold('   -x--y|', { x: 'Both say', y: ' alpha.' });
       const built = strategy(() => fused);
       calls = built.calls;
-      job = jobWith(built.fusion, [zebra, undefined, delta], [new ExpertError('B', 'down', { status: 503 })]);
-      const events = cold('  n|', { n: handoff('answers', job) });
-      const expected = '     -x--y(a|)';
-      const result = events.pipe(fuse(deps), tap((event) => { if (event.type === 'answer') stageAtAnswer = job.metrics.stages.fusion; }));
-      expectObservable(result).toBe(expected, { x: fusionToken('Both say'), y: fusionToken(' alpha.'), a: handoff('answer', job) });
-      expectSubscriptions(fused.subscriptions).toBe('^----!');
+      event = answersEvent(built.fusion, [zebra, delta], [new ExpertError('B', 'down', { status: 503 })]);
+      const source = cold('  --n|', { n: event });
+      const expected = '     ---x--y(Ta|)';
+      expectObservable(source.pipe(fuse(deps()))).toBe(expected, {
+        x: fusionToken('Both say'), y: fusionToken(' alpha.'), T: timing(5, 2), a: answered(event, 'Both say alpha.', true),
+      });
+      expectSubscriptions(fused.subscriptions).toBe('--^----!');
     });
-    expect(stageAtAnswer).toBe(5);
-    expect(job.metrics.stages).toEqual({ fusion: 5 });
     expect(calls).toHaveLength(1);
     expect(calls[0]?.answers).toEqual([zebra, delta]);
-    expect(calls[0]?.context).toEqual(expect.objectContaining({ prompt: 'Tell me', plan: job.route?.plan }));
-    expect(job.result).toEqual({ text: 'Both say alpha.', fromCache: false, degraded: true });
+    expect(calls[0]?.context).toEqual({ prompt: 'Tell me', plan: event.route.plan, scheduler: expect.anything(), requestId: 'r1' });
   });
 
   it('marks the answer degraded when one expert failed and fuses the rest (select mode)', () => {
-    const deps = executionDeps();
-    const job = jobWith(bestFusion(), [undefined, gamma, delta], [new ExpertError('A', 'Bad request', { status: 400 })]);
+    const d = deps();
+    const event = answersEvent(bestFusion(), [gamma, delta], [new ExpertError('A', 'Bad request', { status: 400 })]);
     newScheduler().run(({ cold, expectObservable }) => {
-      expectObservable(cold('n|', { n: handoff('answers', job) }).pipe(fuse(deps))).toBe('a|', { a: handoff('answer', job) });
+      expectObservable(cold('(n|)', { n: event }).pipe(fuse(d))).toBe('(Ta|)', { T: timing(0), a: answered(event, 'alpha beta gamma', true) });
     });
-    expect(job.result).toEqual({ text: 'alpha beta gamma', fromCache: false, degraded: true });
-    expect(deps.reportSystemError).not.toHaveBeenCalled();
+    expect(d.reportSystemError).not.toHaveBeenCalled();
   });
 
-  it('falls back to the best-scored expert, degraded, with a status, when the strategy throws', () => {
-    const deps = executionDeps();
-    const boom = new Error('boom');
-    const { fusion } = strategy(() => { throw boom; });
-    const job = jobWith(fusion, [zebra, gamma, delta]);
-    newScheduler().run(({ cold, expectObservable }) => {
-      const events = cold(' n-----|', { n: handoff('answers', job) });
-      const expected = '    (sa)--|';
-      expectObservable(events.pipe(fuse(deps))).toBe(expected, { s: fellBack('custom', 'B'), a: handoff('answer', job) });
+  it('hands on no cache key when the answers carry none', () => {
+    const event = answersEvent(bestFusion(), [gamma], [], null);
+    const out: ChainEvent[] = [];
+    newScheduler().run(({ cold, flush }) => {
+      cold('(n|)', { n: event }).pipe(fuse(deps())).subscribe((e) => out.push(e));
+      flush();
     });
-    expect(job.result).toEqual({ text: 'alpha beta gamma', fromCache: false, degraded: true });
-    expect(deps.reportSystemError).toHaveBeenCalledTimes(1);
-    const [error, context] = deps.reportSystemError.mock.calls[0]!;
+    expect(out).toEqual([timing(0), answered(event, 'alpha beta gamma', false)]);
+    expect(out[1]).not.toHaveProperty('cacheKey');
+  });
+
+  it('falls back to the best-scored expert, degraded, with a status, when the strategy throws; reports a FusionError with the cause', () => {
+    const d = deps();
+    const boom = new Error('boom');
+    const event = answersEvent(strategy(() => { throw boom; }).fusion, [zebra, gamma, delta]);
+    newScheduler().run(({ cold, expectObservable }) => {
+      const source = cold(' n-----|', { n: event });
+      const expected = '    (Tsa)-|';
+      expectObservable(source.pipe(fuse(d))).toBe(expected, { T: timing(0), s: fellBack('custom', 'B'), a: answered(event, 'alpha beta gamma', true) });
+    });
+    expect(d.reportSystemError).toHaveBeenCalledTimes(1);
+    const [error, context] = d.reportSystemError.mock.calls[0]!;
     expect(FusionError.isInstance(error)).toBe(true);
     expect(error).toEqual(expect.objectContaining({ _tag: 'FusionError', strategyId: 'custom', cause: boom }));
-    expect(context).toEqual({ requestId: 'r1', stage: 'fusion', plan: job.route?.plan });
-    expect(job.metrics.stages).toEqual({ fusion: 0 });
+    expect(context).toEqual({ requestId: 'r1', stage: 'fusion', plan: event.route.plan });
   });
 
   it('falls back after the fusion tokens already sent when the strategy errors mid-stream, and times the fusion to the error', () => {
-    const deps = executionDeps();
+    const d = deps();
     const broken = new Error('socket closed');
-    let job!: Job;
+    let event!: AnswersEvent;
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const fused = cold('  -x-#', { x: 'Partial' }, broken);
-      job = jobWith(strategy(() => fused).fusion, [zebra, gamma, delta]);
-      const events = cold(' n-------|', { n: handoff('answers', job) });
-      const expected = '    -x-(sa)-|';
-      expectObservable(events.pipe(fuse(deps))).toBe(expected, { x: fusionToken('Partial'), s: fellBack('custom', 'B'), a: handoff('answer', job) });
+      event = answersEvent(strategy(() => fused).fusion, [zebra, gamma, delta]);
+      const source = cold(' n---------|', { n: event });
+      const expected = '    -x-(Tsa)--|';
+      expectObservable(source.pipe(fuse(d))).toBe(expected, {
+        x: fusionToken('Partial'), T: timing(3), s: fellBack('custom', 'B'), a: answered(event, 'alpha beta gamma', true),
+      });
       expectSubscriptions(fused.subscriptions).toBe('^--!');
     });
-    expect(job.result).toEqual({ text: 'alpha beta gamma', fromCache: false, degraded: true });
-    expect(deps.reportSystemError).toHaveBeenCalledWith(
+    expect(d.reportSystemError).toHaveBeenCalledWith(
       expect.objectContaining({ _tag: 'FusionError', strategyId: 'custom', cause: broken }), expect.objectContaining({ stage: 'fusion' }));
-    expect(job.metrics.stages).toEqual({ fusion: 3 });
   });
 
   it('reports a FusionError the strategy errors with as it is', () => {
-    const deps = executionDeps();
+    const d = deps();
     const own = new FusionError('custom', 'custom fusion: no quorum');
-    const job = jobWith(strategy(() => throwError(() => own)).fusion, [zebra, gamma, delta]);
+    const event = answersEvent(strategy(() => throwError(() => own)).fusion, [zebra, gamma, delta]);
     newScheduler().run(({ cold, expectObservable }) => {
-      expectObservable(cold('n-----|', { n: handoff('answers', job) }).pipe(fuse(deps)))
-        .toBe('(sa)--|', { s: fellBack('custom', 'B'), a: handoff('answer', job) });
+      expectObservable(cold('(n|)', { n: event }).pipe(fuse(d)))
+        .toBe('(Tsa|)', { T: timing(0), s: fellBack('custom', 'B'), a: answered(event, 'alpha beta gamma', true) });
     });
-    expect(deps.reportSystemError.mock.calls[0]?.[0]).toBe(own);
+    expect(d.reportSystemError.mock.calls[0]?.[0]).toBe(own);
   });
 
   it('falls back when a generating strategy emits only whitespace', () => {
-    const deps = executionDeps();
-    let job!: Job;
+    const d = deps();
+    let event!: AnswersEvent;
     newScheduler().run(({ cold, expectObservable }) => {
       const fused = cold('  -x-y|', { x: '  ', y: '\n' });
-      job = jobWith(strategy(() => fused).fusion, [zebra, gamma, delta]);
-      const events = cold(' n|', { n: handoff('answers', job) });
-      expectObservable(events.pipe(fuse(deps))).toBe('-x-y(sa|)', {
-        x: fusionToken('  '), y: fusionToken('\n'), s: fellBack('custom', 'B'), a: handoff('answer', job),
+      event = answersEvent(strategy(() => fused).fusion, [zebra, gamma, delta]);
+      expectObservable(cold('(n|)', { n: event }).pipe(fuse(d))).toBe('-x-y(Tsa|)', {
+        x: fusionToken('  '), y: fusionToken('\n'), T: timing(4), s: fellBack('custom', 'B'), a: answered(event, 'alpha beta gamma', true),
       });
     });
-    expect(job.result).toEqual({ text: 'alpha beta gamma', fromCache: false, degraded: true });
-    expect(deps.reportSystemError).toHaveBeenCalledWith(
+    expect(d.reportSystemError).toHaveBeenCalledWith(
       expect.objectContaining({ _tag: 'FusionError', strategyId: 'custom', message: 'Fusion produced no text' }), expect.anything());
   });
 
   it('falls back when a selecting strategy selects only whitespace, still without fusion tokens', () => {
-    const deps = executionDeps();
-    let job!: Job;
+    let event!: AnswersEvent;
     newScheduler().run(({ cold, expectObservable }) => {
       const fused = cold('  --x|', { x: ' ' });
-      job = jobWith(strategy(() => fused, 'select').fusion, [zebra, gamma, delta]);
-      expectObservable(cold('n|', { n: handoff('answers', job) }).pipe(fuse(deps))).toBe('---(sa|)', {
-        s: fellBack('custom', 'B'), a: handoff('answer', job),
+      event = answersEvent(strategy(() => fused, 'select').fusion, [zebra, gamma, delta]);
+      expectObservable(cold('(n|)', { n: event }).pipe(fuse(deps()))).toBe('---(Tsa|)', {
+        T: timing(3), s: fellBack('custom', 'B'), a: answered(event, 'alpha beta gamma', true),
       });
     });
-    expect(job.result).toEqual({ text: 'alpha beta gamma', fromCache: false, degraded: true });
   });
 
-  it('emits a system error event with a generic message and reports an AggregateError when every expert failed', () => {
-    const deps = executionDeps();
+  it('falls back at exactly timeoutMs when the strategy runs longer, unsubscribing it then', () => {
+    const d = { ...deps(), timeoutMs: 4 };
+    let event!: AnswersEvent;
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const fused = cold('  -x------y|', { x: 'slow', y: ' text' });
+      event = answersEvent(strategy(() => fused).fusion, [zebra, gamma, delta]);
+      expectObservable(cold('(n|)', { n: event }).pipe(fuse(d))).toBe('-x--(Tsa|)', {
+        x: fusionToken('slow'), T: timing(4), s: fellBack('custom', 'B'), a: answered(event, 'alpha beta gamma', true),
+      });
+      expectSubscriptions(fused.subscriptions).toBe('^---!');
+    });
+    expect(d.reportSystemError).toHaveBeenCalledWith(
+      expect.objectContaining({ _tag: 'FusionError', strategyId: 'custom', message: 'Fusion took longer than 4ms' }), expect.anything());
+  });
+
+  it('lets a strategy that ends before timeoutMs through', () => {
+    const d = { ...deps(), timeoutMs: 4 };
+    let event!: AnswersEvent;
+    newScheduler().run(({ cold, expectObservable }) => {
+      event = answersEvent(strategy(() => cold('-xy|', { x: 'in', y: ' time' })).fusion, [zebra]);
+      expectObservable(cold('(n|)', { n: event }).pipe(fuse(d))).toBe('-xy(Ta|)', {
+        x: fusionToken('in'), y: fusionToken(' time'), T: timing(3), a: answered(event, 'in time', false),
+      });
+    });
+    expect(d.reportSystemError).not.toHaveBeenCalled();
+  });
+
+  it('picks the fallback with the scorer it is given', () => {
+    const byLength = (candidate: ExpertAnswer) => candidate.text.length;
+    const event = answersEvent(strategy(() => { throw new Error('boom'); }).fusion, [gamma, zebra, delta]);
+    newScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('(n|)', { n: event }).pipe(fuse({ ...deps(), scorer: byLength })))
+        .toBe('(Tsa|)', { T: timing(0), s: fellBack('custom', 'B'), a: answered(event, 'alpha beta gamma', true) });
+    });
+    const shortest = (candidate: ExpertAnswer) => -candidate.text.length;
+    newScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('(n|)', { n: event }).pipe(fuse({ ...deps(), scorer: shortest })))
+        .toBe('(Tsa|)', { T: timing(0), s: fellBack('custom', 'A'), a: answered(event, 'zebra crossing', true) });
+    });
+  });
+
+  it('emits a system error event with a generic message and reports an AggregateError when every expert failed; no timing', () => {
+    const d = deps();
     const errors = [new ExpertError('A', 'secret-key sk-123 rejected', { status: 401 }), new ExpertError('B', 'down', { status: 503 })];
     const { fusion, calls } = strategy(() => { throw new Error('must not be called'); });
-    const job = jobWith(fusion, [undefined, undefined, undefined], errors);
-    const expectedError: ErrorEvent = {
-      type: 'error', requestId: 'r1', error: { kind: 'system', message: 'The request could not be completed. Please try again later.', user: false },
-    };
+    const event = answersEvent(fusion, [], errors);
     newScheduler().run(({ cold, expectObservable }) => {
-      expectObservable(cold('-n|', { n: handoff('answers', job) }).pipe(fuse(deps))).toBe('-e|', { e: expectedError });
+      expectObservable(cold('-n|', { n: event }).pipe(fuse(d))).toBe('-e|', { e: systemError('system') });
     });
     expect(calls).toEqual([]);
-    expect(job.result).toBeUndefined();
-    expect(deps.reportSystemError).toHaveBeenCalledTimes(1);
-    const [error, context] = deps.reportSystemError.mock.calls[0]!;
+    expect(d.reportSystemError).toHaveBeenCalledTimes(1);
+    const [error, context] = d.reportSystemError.mock.calls[0]!;
     expect(error).toBeInstanceOf(AggregateError);
     expect((error as AggregateError).errors).toEqual(errors);
-    expect(context).toEqual({ requestId: 'r1', stage: 'execution', plan: job.route?.plan });
-    expect(job.metrics.stages.fusion).toBeUndefined();
+    expect((error as AggregateError).message).toBe('All 2 experts failed');
+    expect(context).toEqual({ requestId: 'r1', stage: 'execution', plan: event.route.plan });
   });
 
-  it('unsubscribes a streaming strategy at the frame the subscriber leaves', () => {
-    const deps = executionDeps();
-    let job!: Job;
+  it('unsubscribes a streaming strategy at the frame the subscriber leaves, with no answer and no report', () => {
+    const d = deps();
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const fused = cold('  -x--y|', { x: 'a', y: 'b' });
-      job = jobWith(strategy(() => fused).fusion, [zebra, gamma, delta]);
-      const events = cold(' n|', { n: handoff('answers', job) });
+      const event = answersEvent(strategy(() => fused).fusion, [zebra, gamma, delta]);
       const unsub = '       ^--!';
-      expectObservable(events.pipe(fuse(deps)), unsub).toBe('-x-', { x: fusionToken('a') });
+      expectObservable(cold('n|', { n: event }).pipe(fuse(d)), unsub).toBe('-x-', { x: fusionToken('a') });
       expectSubscriptions(fused.subscriptions).toBe('^--!');
     });
-    expect(job.result).toBeUndefined();
-    expect(job.metrics.stages).toEqual({ fusion: 3 });
+    expect(d.reportSystemError).not.toHaveBeenCalled();
   });
 
-  it('passes every other event kind through untouched, as the same object', () => {
-    const deps = executionDeps();
-    const job = jobWith(bestFusion(), [gamma]);
-    const passing: StageEvent[] = [
-      { type: 'token', requestId: 'r1', source: 'A', text: 'alpha' },
-      { type: 'expert', requestId: 'r1', expertId: 'A', outcome: 'ok', ms: 3, tokens: 1 },
-      { type: 'retry', requestId: 'r1', source: 'A', attempt: 1, maxRetries: 2, delayMs: 5, reason: 'HTTP 503', discard: true },
-      { type: 'status', requestId: 'r1', message: 'hi' },
-      handoff('execute', job),
-      handoff('answer', job),
-      handoff('guarded', job),
-    ];
-    const values = Object.fromEntries(passing.map((event, i) => [String.fromCharCode(97 + i), event]));
-    const seen: StageEvent[] = [];
-    newScheduler().run(({ cold, expectObservable }) => {
-      expectObservable(cold('abcdefg|', values).pipe(fuse(deps), tap((e) => seen.push(e)))).toBe('abcdefg|', values);
-    });
-    seen.forEach((event, i) => expect(event).toBe(passing[i]));
-    expect(seen).toHaveLength(passing.length);
-    expect(job.result).toBeUndefined();
+  it('passes every other kind through as the same object', () => {
+    expectPassThrough(fuse(deps()), 'A');
   });
 });

@@ -1,280 +1,246 @@
-import { asyncScheduler, tap, type Observable } from 'rxjs';
-import type { ErrorEvent, PlanEvent } from '../../src/events';
+import type { Observable } from 'rxjs';
+import type { PlannedEvent, TimingEvent } from '../../src/chain-events';
+import type { PlanEvent } from '../../src/events';
 import { plan, type PlanDeps } from '../../src/operators/plan';
-import type { Job } from '../../src/pipeline/job';
-import { createRouteBuilder } from '../../src/pipeline/route-builder';
-import { handoff, type StageEvent } from '../../src/pipeline/stage-events';
-import type { RouteDecision, RouteInput, Router } from '../../src/ports';
-import { aFusion, aReporter, anExpert, defaultExperts, everyKind, lettersExcept, limits, registry, validatedJob } from '../support/operator-fixtures';
+import type { ExpertStatus, RouteDecision, RouteInput, Router } from '../../src/ports';
+import { createRouteBuilder } from '../../src/strategies/route-builder';
+import { everyKind, expectPassThrough } from '../support/every-kind';
+import { manualClock } from '../support/manual-clock';
+import { aReporter, anExpert, aRequest, defaultExperts, defaultFusion, registry, routeFor, systemError, validatedEvent } from '../support/operator-fixtures';
 import { newScheduler } from '../support/virtual-time';
-import { createCircuitBreakers } from '../../src/strategies/circuit-breaker';
 
-const fusion = aFusion();
+const health: ExpertStatus[] = [
+  { id: 'a', model: 'model-a', version: '1', healthy: true },
+  { id: 'b', model: 'model-b', version: '1', healthy: false },
+];
 
-const deps = (router: Router, overrides: Partial<PlanDeps> = {}): PlanDeps => ({
-  clock: asyncScheduler,
+type TestPlanDeps = PlanDeps & { reportSystemError: ReturnType<typeof aReporter> };
+
+const deps = (router: Router, overrides: Partial<Omit<TestPlanDeps, 'router'>> = {}): TestPlanDeps => ({
   router,
-  experts: defaultExperts,
-  breakers: createCircuitBreakers([], { failureThreshold: 1, cooldownMs: 1000 }, () => 0),
-  inFlight: () => 0,
-  limits,
+  buildRoute: createRouteBuilder(defaultExperts, defaultFusion),
+  experts: () => health,
   reportSystemError: aReporter(),
-  buildRoute: createRouteBuilder(defaultExperts, fusion),
   ...overrides,
 });
 
-/** Breakers where the given experts have failed once with threshold 1 (open). */
-const breakersWithOpen = (...ids: string[]) => {
-  const breakers = createCircuitBreakers(ids, { failureThreshold: 1, cooldownMs: 1000 }, () => 0);
-  ids.forEach((id) => breakers.failed(id));
-  return breakers;
-};
-
 const routeTo = (decision: RouteDecision | Observable<RouteDecision>): Router => ({ route: () => decision });
-
-/** The plan event a fresh route builder gives for `decision` (plan ids are deterministic). */
-const planEvent = (job: Job, decision: RouteDecision): PlanEvent =>
-  ({ type: 'plan', requestId: job.requestId, plan: createRouteBuilder(defaultExperts, fusion)(decision).plan });
-
-const systemError = (job: Job, kind: 'system' | 'no-experts'): ErrorEvent => ({
-  type: 'error', requestId: job.requestId,
-  error: {
-    kind,
-    message: kind === 'system' ? 'The request could not be completed. Please try again later.' : 'No experts are available for this request right now.',
-    user: false,
-  },
-});
 
 const chat: RouteDecision = { intent: 'chat', expertIds: ['a', 'b'] };
 
+const timing = (at: number, ms: number): TimingEvent => ({ type: 'timing', requestId: 'r1', stage: 'routing', at, ms });
+
+/** The plan event a fresh route builder gives for `decision` (plan ids are deterministic). */
+const planEvent = (decision: RouteDecision = chat): PlanEvent => ({ type: 'plan', requestId: 'r1', plan: routeFor(decision).plan });
+
+const planned = (decision: RouteDecision = chat): PlannedEvent => ({ type: 'planned', requestId: 'r1', request: aRequest(), route: routeFor(decision) });
+
+const validated = { v: validatedEvent() };
+
 describe('plan', () => {
-  it('emits the plan event and the planned hand-off at once for a synchronous router', () => {
-    newScheduler().run(({ cold, expectObservable, expectSubscriptions, flush }) => {
-      const job = validatedJob();
-      const source = cold('(v|)', { v: handoff('validated', job) });
-      expectObservable(source.pipe(plan(deps(routeTo(chat))))).toBe('(pP|)', { p: planEvent(job, chat), P: handoff('planned', job) });
+  it('emits the routing timing, the plan event and the planned hand-off at once for a synchronous router', () => {
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('(v|)', validated);
+      expectObservable(source.pipe(plan(deps(routeTo(chat))))).toBe('(TpP|)', { T: timing(0, 0), p: planEvent(), P: planned() });
       expectSubscriptions(source.subscriptions).toBe('(^!)');
-      flush();
-      expect(job.route?.plan).toEqual({
-        id: expect.stringMatching(/^[0-9a-f]{16}$/),
-        intent: 'chat',
-        tasks: [{ expertId: 'a', model: 'model-a', version: '1' }, { expertId: 'b', model: 'model-b', version: '1' }],
-        fusion: { id: 'best', version: '1' },
-      });
-      expect(job.route?.experts).toEqual([defaultExperts.get('a')?.expert, defaultExperts.get('b')?.expert]);
-      expect(job.route?.fusion).toBe(fusion);
+    });
+    expect(routeFor(chat).plan).toEqual({
+      id: expect.stringMatching(/^[0-9a-f]{16}$/),
+      intent: 'chat',
+      tasks: [{ expertId: 'a', model: 'model-a', version: '1' }, { expertId: 'b', model: 'model-b', version: '1' }],
+      fusion: { id: 'best', version: '1' },
     });
   });
 
-  it('puts the very plan of job.route in the plan event', () => {
+  it('puts the very plan of the planned route in the plan event, and hands on the route with its experts and fusion', () => {
+    const out: (PlanEvent | PlannedEvent)[] = [];
     newScheduler().run(({ cold, flush }) => {
-      const job = validatedJob();
-      const out: StageEvent[] = [];
-      cold('v|', { v: handoff('validated', job) }).pipe(plan(deps(routeTo(chat)))).subscribe((event) => out.push(event));
+      cold('v|', validated).pipe(plan(deps(routeTo(chat)))).subscribe((event) => {
+        if (event.type === 'plan' || event.type === 'planned') out.push(event);
+      });
       flush();
-      expect(out[0].type === 'plan' && out[0].plan).toBe(job.route?.plan);
     });
+    const [shown, handed] = out;
+    if (shown?.type !== 'plan' || handed?.type !== 'planned') throw new Error(`expected plan then planned, got ${out.map((e) => e.type).join(', ')}`);
+    expect(shown.plan).toBe(handed.route.plan);
+    expect(handed.route.experts).toEqual([defaultExperts.get('a')?.expert, defaultExperts.get('b')?.expert]);
+    expect(handed.route.fusion).toBe(defaultFusion);
   });
 
-  it('records the time a synchronous router took as the routing stage', () => {
-    let now = 0;
+  it('times a synchronous router on the scheduler\'s clock', () => {
+    const clock = manualClock(5);
     const router: Router = {
       route: () => {
-        now += 3;
+        clock.advance(3);
         return chat;
       },
     };
-    newScheduler().run(({ cold, flush }) => {
-      const job = validatedJob();
-      cold('v|', { v: handoff('validated', job) }).pipe(plan(deps(router, { clock: { now: () => now } }))).subscribe();
-      flush();
-      expect(job.metrics.stages).toEqual({ routing: 3 });
+    newScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('(v|)', validated).pipe(plan(deps(router), clock.scheduler)))
+        .toBe('(TpP|)', { T: timing(5, 3), p: planEvent(), P: planned() });
     });
   });
 
-  it('waits for an Observable router and records its time as the routing stage', () => {
-    newScheduler().run(({ cold, expectObservable, expectSubscriptions, flush }) => {
-      const job = validatedJob();
-      const source = cold('   (v|)', { v: handoff('validated', job) });
+  it('waits for an Observable router and times it', () => {
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('   (v|)', validated);
       const decision$ = cold('--d|', { d: chat });
-      const expected = '      --(pP|)';
-      expectObservable(source.pipe(plan(deps(routeTo(decision$))))).toBe(expected, { p: planEvent(job, chat), P: handoff('planned', job) });
+      const expected = '      --(TpP|)';
+      expectObservable(source.pipe(plan(deps(routeTo(decision$))))).toBe(expected, { T: timing(0, 2), p: planEvent(), P: planned() });
       expectSubscriptions(decision$.subscriptions).toBe('^-!');
-      flush();
-      expect(job.metrics.stages).toEqual({ routing: 2 });
     });
   });
 
   it('takes the first decision of an Observable router and unsubscribes it then', () => {
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      const job = validatedJob();
-      const other: RouteDecision = { intent: 'code', expertIds: ['b'] };
-      const decision$ = cold('-d--o|', { d: chat, o: other });
-      expectObservable(cold('(v|)', { v: handoff('validated', job) }).pipe(plan(deps(routeTo(decision$)))))
-        .toBe('-(pP|)', { p: planEvent(job, chat), P: handoff('planned', job) });
+      const decision$ = cold('-d--o|', { d: chat, o: { intent: 'code', expertIds: ['b'] } });
+      expectObservable(cold('(v|)', validated).pipe(plan(deps(routeTo(decision$)))))
+        .toBe('-(TpP|)', { T: timing(0, 1), p: planEvent(), P: planned() });
       expectSubscriptions(decision$.subscriptions).toBe('^!');
     });
   });
 
   it('passes other events through while an Observable router decides', () => {
+    const ev = everyKind();
     newScheduler().run(({ cold, expectObservable }) => {
-      const job = validatedJob();
-      const ev = everyKind(job);
-      const source = cold('   v-s-----t|', { v: handoff('validated', job), s: ev.s, t: ev.t });
+      const source = cold('   v-s-------t|', { v: validatedEvent(), s: ev.s, t: ev.t });
       const decision$ = cold('---d|', { d: chat });
-      expectObservable(source.pipe(plan(deps(routeTo(decision$)))))
-        .toBe('--s(pP)-t|', { s: ev.s, t: ev.t, p: planEvent(job, chat), P: handoff('planned', job) });
+      const expected = '      --s(TpP)--t|';
+      expectObservable(source.pipe(plan(deps(routeTo(decision$))))).toBe(expected, { s: ev.s, t: ev.t, T: timing(0, 3), p: planEvent(), P: planned() });
     });
   });
 
-  it('emits a no-experts error and reports it when the router chooses no expert', () => {
-    newScheduler().run(({ cold, expectObservable, flush }) => {
-      const job = validatedJob();
-      const d = deps(routeTo({ intent: 'chat', expertIds: [] }));
-      expectObservable(cold('(v|)', { v: handoff('validated', job) }).pipe(plan(d))).toBe('(e|)', { e: systemError(job, 'no-experts') });
-      flush();
-      expect(d.reportSystemError).toHaveBeenCalledTimes(1);
-      expect(d.reportSystemError).toHaveBeenCalledWith(expect.any(Error), { requestId: 'r1', stage: 'routing' });
-      expect(job.route).toBeUndefined();
+  it('shows the plan\'s flagged prompt-injection heuristics in its metadata, and hands on the plain route', () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      const flagged = validatedEvent({}, ['ignore-instructions']);
+      expectObservable(cold('(v|)', { v: flagged }).pipe(plan(deps(routeTo(chat))))).toBe('(TpP|)', {
+        T: timing(0, 0),
+        p: { type: 'plan', requestId: 'r1', plan: { ...routeFor(chat).plan, metadata: { injection: ['ignore-instructions'] } } },
+        P: planned(),
+      });
     });
+  });
+
+  it('emits the timing and a no-experts error, and reports it, when the router chooses no expert', () => {
+    const d = deps(routeTo({ intent: 'chat', expertIds: [] }));
+    newScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('(v|)', validated).pipe(plan(d))).toBe('(Te|)', { T: timing(0, 0), e: systemError('no-experts') });
+    });
+    expect(d.reportSystemError).toHaveBeenCalledTimes(1);
+    expect(d.reportSystemError).toHaveBeenCalledWith(expect.any(Error), { requestId: 'r1', stage: 'routing' });
   });
 
   it('emits a no-experts error when an Observable router chooses no expert', () => {
-    newScheduler().run(({ cold, expectObservable, flush }) => {
-      const job = validatedJob();
-      const d = deps(routeTo(cold('-d|', { d: { intent: 'chat', expertIds: [] } })));
-      expectObservable(cold('(v|)', { v: handoff('validated', job) }).pipe(plan(d))).toBe('-(e|)', { e: systemError(job, 'no-experts') });
-      flush();
-      expect(d.reportSystemError).toHaveBeenCalledTimes(1);
+    const reportSystemError = aReporter();
+    newScheduler().run(({ cold, expectObservable }) => {
+      const d = deps(routeTo(cold('-d|', { d: { intent: 'chat', expertIds: [] } })), { reportSystemError });
+      expectObservable(cold('(v|)', validated).pipe(plan(d))).toBe('-(Te|)', { T: timing(0, 1), e: systemError('no-experts') });
     });
+    expect(reportSystemError).toHaveBeenCalledTimes(1);
   });
 
-  it('emits a system error and reports the thrown error when the router throws', () => {
-    newScheduler().run(({ cold, expectObservable, flush }) => {
-      const job = validatedJob();
-      const boom = new Error('router crashed');
-      const d = deps({ route: () => { throw boom; } });
-      expectObservable(cold('(v|)', { v: handoff('validated', job) }).pipe(plan(d))).toBe('(e|)', { e: systemError(job, 'system') });
-      flush();
-      expect(d.reportSystemError).toHaveBeenCalledWith(boom, { requestId: 'r1', stage: 'routing' });
-      expect(job.route).toBeUndefined();
+  it('emits the timing and a system error, and reports the thrown error, when the router throws', () => {
+    const boom = new Error('router crashed');
+    const d = deps({ route: () => { throw boom; } });
+    newScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('(v|)', validated).pipe(plan(d))).toBe('(Te|)', { T: timing(0, 0), e: systemError('system') });
     });
+    expect(d.reportSystemError).toHaveBeenCalledWith(boom, { requestId: 'r1', stage: 'routing' });
   });
 
   it('emits a system error when the router names an unknown expert', () => {
-    newScheduler().run(({ cold, expectObservable, flush }) => {
-      const job = validatedJob();
-      const d = deps(routeTo({ intent: 'chat', expertIds: ['a', 'zz'] }));
-      expectObservable(cold('(v|)', { v: handoff('validated', job) }).pipe(plan(d))).toBe('(e|)', { e: systemError(job, 'system') });
-      flush();
-      expect(d.reportSystemError).toHaveBeenCalledWith(
-        expect.objectContaining({ message: expect.stringContaining('"zz"') }), { requestId: 'r1', stage: 'routing' });
-      expect(job.route).toBeUndefined();
+    const d = deps(routeTo({ intent: 'chat', expertIds: ['a', 'zz'] }));
+    newScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('(v|)', validated).pipe(plan(d))).toBe('(Te|)', { T: timing(0, 0), e: systemError('system') });
     });
+    expect(d.reportSystemError).toHaveBeenCalledWith(
+      expect.objectContaining({ message: expect.stringContaining('"zz"') }), { requestId: 'r1', stage: 'routing' });
   });
 
   it('emits a system error when an Observable router names an unknown expert', () => {
-    newScheduler().run(({ cold, expectObservable, flush }) => {
-      const job = validatedJob();
-      const d = deps(routeTo(cold('--d|', { d: { intent: 'chat', expertIds: ['zz'] } })));
-      expectObservable(cold('(v|)', { v: handoff('validated', job) }).pipe(plan(d))).toBe('--(e|)', { e: systemError(job, 'system') });
-      flush();
-      expect(d.reportSystemError).toHaveBeenCalledTimes(1);
+    const reportSystemError = aReporter();
+    newScheduler().run(({ cold, expectObservable }) => {
+      const d = deps(routeTo(cold('--d|', { d: { intent: 'chat', expertIds: ['zz'] } })), { reportSystemError });
+      expectObservable(cold('(v|)', validated).pipe(plan(d))).toBe('--(Te|)', { T: timing(0, 2), e: systemError('system') });
     });
+    expect(reportSystemError).toHaveBeenCalledTimes(1);
   });
 
-  it('emits a system error at the frame an Observable router errors, and records the routing time', () => {
-    newScheduler().run(({ cold, expectObservable, flush }) => {
-      const job = validatedJob();
-      const boom = new Error('router service down');
-      const decision$ = cold<RouteDecision>('---#', undefined, boom);
-      const d = deps(routeTo(decision$));
-      expectObservable(cold('(v|)', { v: handoff('validated', job) }).pipe(plan(d))).toBe('---(e|)', { e: systemError(job, 'system') });
-      flush();
-      expect(d.reportSystemError).toHaveBeenCalledWith(boom, { requestId: 'r1', stage: 'routing' });
-      expect(job.metrics.stages).toEqual({ routing: 3 });
+  it('emits a system error at the frame an Observable router errors, timed to the error', () => {
+    const boom = new Error('router service down');
+    const reportSystemError = aReporter();
+    newScheduler().run(({ cold, expectObservable }) => {
+      const d = deps(routeTo(cold<RouteDecision>('---#', undefined, boom)), { reportSystemError });
+      expectObservable(cold('(v|)', validated).pipe(plan(d))).toBe('---(Te|)', { T: timing(0, 3), e: systemError('system') });
     });
+    expect(reportSystemError).toHaveBeenCalledWith(boom, { requestId: 'r1', stage: 'routing' });
   });
 
   it('emits a system error when an Observable router completes without a decision', () => {
-    newScheduler().run(({ cold, expectObservable, flush }) => {
-      const job = validatedJob();
-      const d = deps(routeTo(cold<RouteDecision>('--|')));
-      expectObservable(cold('(v|)', { v: handoff('validated', job) }).pipe(plan(d))).toBe('--(e|)', { e: systemError(job, 'system') });
-      flush();
-      expect(d.reportSystemError).toHaveBeenCalledTimes(1);
+    const reportSystemError = aReporter();
+    newScheduler().run(({ cold, expectObservable }) => {
+      const d = deps(routeTo(cold<RouteDecision>('--|')), { reportSystemError });
+      expectObservable(cold('(v|)', validated).pipe(plan(d))).toBe('--(Te|)', { T: timing(0, 2), e: systemError('system') });
     });
+    expect(reportSystemError).toHaveBeenCalledWith(
+      expect.objectContaining({ message: 'router completed without a decision' }), { requestId: 'r1', stage: 'routing' });
   });
 
-  it('shows the router the prompt, scope, load and expert health, unhealthy experts as healthy: false', () => {
+  it('shows the router the request id, prompt, scope, the experts\' health and the load', () => {
+    const inputs: RouteInput[] = [];
+    const router: Router = { route: (input) => { inputs.push(input); return chat; } };
+    const load = { inFlight: 3, maxConcurrent: 4, shedExpertsAbove: 2 };
     newScheduler().run(({ cold, flush }) => {
-      const job = validatedJob({ prompt: 'Summarise this', scope: 'tenant-1' });
-      const inputs: RouteInput[] = [];
-      const router: Router = { route: (input) => { inputs.push(input); return chat; } };
-      cold('v|', { v: handoff('validated', job) }).pipe(plan(deps(router, { breakers: breakersWithOpen('b'), inFlight: () => 3 }))).subscribe();
+      cold('v|', { v: validatedEvent({ prompt: 'Summarise this', scope: 'tenant-1' }) }).pipe(plan(deps(router, { load: () => load }))).subscribe();
       flush();
-      expect(inputs).toEqual([{
-        requestId: 'r1',
-        prompt: 'Summarise this',
-        scope: 'tenant-1',
-        experts: [
-          { id: 'a', model: 'model-a', version: '1', healthy: true },
-          { id: 'b', model: 'model-b', version: '1', healthy: false },
-        ],
-        load: { inFlight: 3, maxConcurrent: limits.maxConcurrent, shedExpertsAbove: Infinity },
-      }]);
     });
+    expect(inputs).toEqual([{ requestId: 'r1', prompt: 'Summarise this', scope: 'tenant-1', experts: health, load }]);
+  });
+
+  it('shows the router no load and no limits when none is given', () => {
+    const inputs: RouteInput[] = [];
+    newScheduler().run(({ cold, flush }) => {
+      cold('v|', validated).pipe(plan(deps({ route: (input) => { inputs.push(input); return chat; } }))).subscribe();
+      flush();
+    });
+    expect(inputs[0]?.load).toEqual({ inFlight: 0, maxConcurrent: Infinity, shedExpertsAbove: Infinity });
   });
 
   it('gives the same plan id for the same decision and a different one for a different expert set or order', () => {
+    const experts = registry(anExpert('a'), anExpert('b'), anExpert('c'));
+    const decisions: RouteDecision[] = [
+      chat, chat, { intent: 'chat', expertIds: ['a'] }, { intent: 'chat', expertIds: ['b', 'a'] }, { intent: 'chat', expertIds: ['a', 'c'] },
+    ];
+    let next = 0;
+    const ids: string[] = [];
     newScheduler().run(({ cold, flush }) => {
-      const experts = registry(anExpert('a'), anExpert('b'), anExpert('c'));
-      const decisions: RouteDecision[] = [
-        chat, chat, { intent: 'chat', expertIds: ['a'] }, { intent: 'chat', expertIds: ['b', 'a'] }, { intent: 'chat', expertIds: ['a', 'c'] },
-      ];
-      const jobs = decisions.map(() => validatedJob());
-      let next = 0;
-      const d = deps({ route: () => decisions[next++] }, { experts, buildRoute: createRouteBuilder(experts, fusion) });
-      const source = cold('abcde|', { a: handoff('validated', jobs[0]), b: handoff('validated', jobs[1]), c: handoff('validated', jobs[2]),
-        d: handoff('validated', jobs[3]), e: handoff('validated', jobs[4]) });
-      const ids: string[] = [];
-      source.pipe(plan(d)).subscribe((event) => { if (event.type === 'plan') ids.push(event.plan.id); });
+      const d = deps({ route: () => decisions[next++]! }, { buildRoute: createRouteBuilder(experts, defaultFusion) });
+      cold('abcde|', { a: validatedEvent(), b: validatedEvent(), c: validatedEvent(), d: validatedEvent(), e: validatedEvent() })
+        .pipe(plan(d)).subscribe((event) => { if (event.type === 'plan') ids.push(event.plan.id); });
       flush();
-      expect(ids).toHaveLength(5);
-      expect(ids[1]).toBe(ids[0]);
-      expect(new Set(ids).size).toBe(4);
-      const again = validatedJob();
-      cold('v|', { v: handoff('validated', again) })
-        .pipe(plan(deps(routeTo(chat), { experts, buildRoute: createRouteBuilder(experts, fusion) }))).subscribe();
-      flush();
-      expect(again.route?.plan.id).toBe(ids[0]);
     });
+    expect(ids).toHaveLength(5);
+    expect(ids[1]).toBe(ids[0]);
+    expect(new Set(ids).size).toBe(4);
+    expect(createRouteBuilder(experts, defaultFusion)(chat).plan.id).toBe(ids[0]);
   });
 
-  it('unsubscribes a pending Observable router when the stream is unsubscribed', () => {
+  it('unsubscribes a pending Observable router when the stream is unsubscribed, with no event and no report', () => {
+    const reportSystemError = aReporter();
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      const job = validatedJob();
-      const source = cold('   v----', { v: handoff('validated', job) });
+      const source = cold('   v----', validated);
       const decision$ = cold('------d|', { d: chat });
       const unsub = '         ^--!';
-      expectObservable(source.pipe(plan(deps(routeTo(decision$)))), unsub).toBe('---');
+      expectObservable(source.pipe(plan(deps(routeTo(decision$), { reportSystemError }))), unsub).toBe('---');
       expectSubscriptions(source.subscriptions).toBe('^--!');
       expectSubscriptions(decision$.subscriptions).toBe('^--!');
     });
+    expect(reportSystemError).not.toHaveBeenCalled();
   });
 
-  it('passes every other kind through as the same object', () => {
-    newScheduler().run(({ cold, expectObservable, flush }) => {
-      const ev = everyKind(validatedJob());
-      const letters = lettersExcept('v');
-      const source: Observable<StageEvent> = cold(`${letters}|`, ev);
-      const route = jest.fn(() => chat);
-      const seen: StageEvent[] = [];
-      expectObservable(source.pipe(plan(deps({ route })), tap((event) => seen.push(event)))).toBe(`${letters}|`, ev);
-      flush();
-      expect(route).not.toHaveBeenCalled();
-      expect(seen).toHaveLength(letters.length);
-      seen.forEach((event, i) => expect(event).toBe(ev[letters[i]]));
-    });
+  it('passes every other kind through as the same object, without asking the router', () => {
+    const route = jest.fn(() => chat);
+    expectPassThrough(plan(deps({ route })), 'v');
+    expect(route).not.toHaveBeenCalled();
   });
 });

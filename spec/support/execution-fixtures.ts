@@ -1,12 +1,15 @@
-/** Shared fixtures for the execution operators' marble tests (run-expert, fan-out, fuse, guard). */
+/** Shared fixtures for the execution operators' marble tests (expert-run, fan-out, single flight, fuse). */
 import { asyncScheduler, type Observable } from 'rxjs';
-import type { RetryPolicy, SystemErrorContext, Timeouts } from '../../src/pipeline/deps';
-import { createExecutionSlots, type ExecutionSlots } from '../../src/pipeline/execution-slots';
+import type { AnswersEvent, ExecuteEvent } from '../../src/chain-events';
+import type { ExpertDeadlines } from '../../src/operators/expert-deadlines';
+import type { RetryPolicy } from '../../src/operators/expert-run';
+import type { ExecutionSlots } from '../../src/operators/execution-slots';
+import type { FanOutDeps } from '../../src/operators/fan-out-experts';
+import type { Route } from '../../src/plan';
+import type { Expert, ExpertAnswer, ExpertTask, FusionStrategy, SystemErrorContext } from '../../src/ports';
 import { createCircuitBreakers, type CircuitBreakers } from '../../src/strategies/circuit-breaker';
-import { createJob, type Job } from '../../src/pipeline/job';
-import { createRouteBuilder } from '../../src/pipeline/route-builder';
-import type { Expert, ExpertTask, FusionStrategy } from '../../src/ports';
 import { bestFusion } from '../../src/strategies/fusion-best';
+import { createRouteBuilder, registerExperts } from '../../src/strategies/route-builder';
 
 /** An expert whose `stream(task)` returns `attempts[task.attempt - 1]`; `tasks` records every call. */
 export interface FakeExpert extends Expert { readonly tasks: ExpertTask[] }
@@ -25,33 +28,45 @@ export const fakeExpert = (id: string, attempts: readonly Observable<string>[]):
   };
 };
 
-/** The deps the execution operators pick; clock and scheduler are `asyncScheduler` (virtual inside `run()`). */
-export interface ExecutionDeps {
-  readonly clock: { now(): number };
-  readonly scheduler: typeof asyncScheduler;
-  readonly retry: RetryPolicy;
-  readonly timeouts: Timeouts;
+/** Fan-out deps with a remembering reporter and real breakers. */
+export interface TestExecutionDeps extends FanOutDeps {
   readonly reportSystemError: jest.Mock<void, [unknown, SystemErrorContext]>;
   readonly breakers: CircuitBreakers;
-  readonly slots: ExecutionSlots;
 }
 
+/** Breakers for `ids` (threshold 5, cooldown 1000 ms) on the virtual clock inside `run()`. */
+export const breakersFor = (ids: readonly string[] = [], failureThreshold = 5): CircuitBreakers =>
+  createCircuitBreakers(ids, { failureThreshold, cooldownMs: 1000 }, () => asyncScheduler.now());
+
 /** Deps with no deadlines, 2 retries of base 100 ms (cap 1000 ms) and a constant jitter of 0.5. */
-export const executionDeps = (overrides: { retry?: Partial<RetryPolicy>; timeouts?: Partial<Timeouts>; slots?: ExecutionSlots } = {}): ExecutionDeps => ({
-  clock: asyncScheduler,
-  scheduler: asyncScheduler,
+export const executionDeps = (overrides: {
+  retry?: Partial<RetryPolicy>; deadlines?: ExpertDeadlines; slots?: ExecutionSlots; breakers?: CircuitBreakers;
+} = {}): TestExecutionDeps => ({
   retry: { maxRetries: 2, baseDelayMs: 100, maxDelayMs: 1000, random: () => 0.5, ...overrides.retry },
-  timeouts: { firstTokenMs: Infinity, idleMs: Infinity, totalMs: Infinity, cacheMs: 100, ...overrides.timeouts },
+  deadlines: overrides.deadlines ?? {},
   reportSystemError: jest.fn<void, [unknown, SystemErrorContext]>(),
-  breakers: createCircuitBreakers([], { failureThreshold: 5, cooldownMs: 1000 }, () => asyncScheduler.now()),
-  slots: overrides.slots ?? createExecutionSlots(Infinity, 0),
+  breakers: overrides.breakers ?? breakersFor(),
+  ...(overrides.slots === undefined ? {} : { slots: overrides.slots }),
 });
 
-/** A validated, planned job for `experts` (plan order) and `fusion`, started at the current (virtual) time. */
-export const plannedJob = (experts: readonly Expert[], fusion: FusionStrategy = bestFusion(), prompt = 'Tell me', requestId = 'r1'): Job => {
-  const job = createJob(requestId, { prompt, options: { requestId } }, asyncScheduler.now());
-  const registered = new Map(experts.map((expert) => [expert.id, { expert, paramsHash: `hash-${expert.id}` }] as const));
-  job.request = { requestId, prompt };
-  job.route = createRouteBuilder(registered, fusion)({ intent: 'general', expertIds: experts.map((expert) => expert.id), fusion });
-  return job;
+/** The route for `experts` (plan order) and `fusion`. */
+export const routeOf = (experts: readonly Expert[], fusion: FusionStrategy = bestFusion()): Route =>
+  createRouteBuilder(registerExperts(experts), fusion)({ intent: 'general', expertIds: experts.map((expert) => expert.id), fusion });
+
+/** An `execute` hand-off for `experts` and `fusion`. */
+export const executeEvent = (
+  experts: readonly Expert[],
+  { fusion = bestFusion(), prompt = 'Tell me', requestId = 'r1', cacheKey }: { fusion?: FusionStrategy; prompt?: string; requestId?: string; cacheKey?: string } = {},
+): ExecuteEvent => {
+  const base = { type: 'execute' as const, requestId, request: { requestId, prompt }, route: routeOf(experts, fusion) };
+  return cacheKey === undefined ? base : { ...base, cacheKey };
+};
+
+/** An `answers` hand-off for experts A, B, C with `fusion`, the clean `answers` and the `failures`; `cacheKey` null: none. */
+export const answersEvent = (
+  fusion: FusionStrategy, answers: readonly ExpertAnswer[], failures: readonly unknown[] = [], cacheKey: string | null = 'key-1',
+): AnswersEvent => {
+  const experts = ['A', 'B', 'C'].map((id) => fakeExpert(id, []));
+  const base = { type: 'answers' as const, requestId: 'r1', request: { requestId: 'r1', prompt: 'Tell me' }, route: routeOf(experts, fusion), answers, failures };
+  return cacheKey === null ? base : { ...base, cacheKey };
 };

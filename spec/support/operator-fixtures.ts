@@ -1,22 +1,19 @@
-/** Shared fixtures for the operator marble tests: jobs, experts, deps pieces and one event of every kind. */
+/** Shared fixtures for the operator marble tests: experts, deps pieces and the preflight hand-offs. */
 import { EMPTY, type Observable } from 'rxjs';
-import type { PipelineEvent } from '../../src/events';
-import { hashTaskParams } from '../../src/pipeline/cache-key';
-import type { Limits, RegisteredExpert, SystemErrorContext, Timeouts } from '../../src/pipeline/deps';
-import { createJob, type Job, type RawRequest } from '../../src/pipeline/job';
-import { defaultBottleneckRules } from '../../src/metrics';
-import { MetricsRecorder } from '../../src/pipeline/metrics-recorder';
-import { createRouteBuilder } from '../../src/pipeline/route-builder';
-import { handoff, type HandoffType, type StageEvent } from '../../src/pipeline/stage-events';
-import type { DialogueRequest, Expert, FusionStrategy, OutputGuard, RouteDecision } from '../../src/ports';
+import type { PlannedEvent, RequestEvent, ValidatedEvent } from '../../src/chain-events';
+import type { ErrorEvent } from '../../src/events';
+import type { Route } from '../../src/plan';
+import type { DialogueRequest, Expert, FusionStrategy, OutputGuard, RouteDecision, SystemErrorContext } from '../../src/ports';
+import { defaultBottleneckRules } from '../../src/strategies/bottlenecks';
+import { createRouteBuilder, registerExperts, type RegisteredExpert } from '../../src/strategies/route-builder';
+import type { RequestLimits } from '../../src/strategies/validate-request';
 
 /** An expert that is never asked to stream in these tests. */
 export const anExpert = (id: string, params?: Record<string, unknown>): Expert =>
   ({ id, model: `model-${id}`, version: '1', ...(params === undefined ? {} : { params }), stream: (): Observable<string> => EMPTY });
 
 /** Experts by id, with their params hash, as the plugin registers them. */
-export const registry = (...experts: Expert[]): ReadonlyMap<string, RegisteredExpert> =>
-  new Map(experts.map((expert) => [expert.id, { expert, paramsHash: hashTaskParams(expert.params, expert.promptTemplate) }]));
+export const registry = (...experts: Expert[]): ReadonlyMap<string, RegisteredExpert> => registerExperts(experts);
 
 /** A fusion strategy that is never run in these tests. */
 export const aFusion = (id = 'best', version = '1', orderSensitive = true): FusionStrategy =>
@@ -26,62 +23,50 @@ export const aFusion = (id = 'best', version = '1', orderSensitive = true): Fusi
 export const aGuard = (version = 'guard-1'): OutputGuard =>
   ({ id: 'test-guard', version, open: () => ({ push: (text) => text, flush: () => '' }), apply: (text) => text });
 
-export const limits: Limits = { maxPromptChars: 100, maxScopeChars: 32, maxConcurrent: 4, maxQueued: 8, shedExpertsAbove: Infinity };
-
-export const timeouts = (cacheMs = 5): Timeouts => ({ firstTokenMs: 1000, idleMs: 1000, totalMs: 10_000, cacheMs });
+export const limits: RequestLimits = { maxPromptChars: 100, maxScopeChars: 32 };
 
 export const bottlenecks = defaultBottleneckRules(100);
 
 /** A `reportSystemError` that remembers its calls. */
 export const aReporter = () => jest.fn<void, [unknown, SystemErrorContext]>();
 
-/** A job as `process` creates it, before validation. */
-export const aJob = (requestId = 'r1', raw: RawRequest = { prompt: 'Hello there', options: undefined }, startedAt = 0, onRelease?: () => void): Job =>
-  createJob(requestId, raw, startedAt, onRelease);
+/** The generic messages of the system error kinds. */
+export const GENERIC = {
+  system: 'The request could not be completed. Please try again later.',
+  overloaded: 'The service is busy. Please try again shortly.',
+  'no-experts': 'No experts are available for this request right now.',
+} as const;
 
-/** A job that went through validation. */
-export const validatedJob = (request: Partial<DialogueRequest> = {}): Job => {
-  const job = aJob(request.requestId ?? 'r1', { prompt: request.prompt ?? 'Hello there', options: undefined });
-  job.request = { requestId: job.requestId, prompt: 'Hello there', ...request };
-  return job;
+/** The `error` event of a system failure of `kind`, as the caller sees it. */
+export const systemError = (kind: keyof typeof GENERIC, requestId = 'r1'): ErrorEvent =>
+  ({ type: 'error', requestId, error: { kind, message: GENERIC[kind], user: false } });
+
+/** A request as the caller gave it: what `validate` consumes. */
+export const requestEvent = (input: unknown = 'Hello there', options: unknown = undefined, requestId = 'r1', at = 0): RequestEvent =>
+  ({ type: 'request', requestId, at, input, options });
+
+/** A checked request. */
+export const aRequest = (request: Partial<DialogueRequest> = {}): DialogueRequest =>
+  ({ requestId: 'r1', prompt: 'Hello there', ...request });
+
+/** A request that went through validation: what `plan` consumes. */
+export const validatedEvent = (request: Partial<DialogueRequest> = {}, injection?: readonly string[]): ValidatedEvent => {
+  const checked = aRequest(request);
+  return injection === undefined
+    ? { type: 'validated', requestId: checked.requestId, request: checked }
+    : { type: 'validated', requestId: checked.requestId, request: checked, injection };
 };
 
 export const defaultExperts = registry(anExpert('a'), anExpert('b', { temperature: 0.2 }));
 
-/** A job that went through validation and planning (experts a and b, fusion best@1). */
-export const plannedJob = (decision: RouteDecision = { intent: 'chat', expertIds: ['a', 'b'] }, request: Partial<DialogueRequest> = {}): Job => {
-  const job = validatedJob(request);
-  job.route = createRouteBuilder(defaultExperts, aFusion())(decision);
-  return job;
-};
+export const defaultFusion = aFusion();
 
-/**
- * One event of every kind for `job`, keyed by a marble letter:
- * public events s p c t r x u m C E X, hand-offs q v P e A a g.
- */
-export const everyKind = (job: Job): Record<string, StageEvent> => {
-  const requestId = job.requestId;
-  const publicEvents: Record<string, PipelineEvent> = {
-    s: { type: 'start', requestId, at: 0 },
-    p: { type: 'plan', requestId, plan: { id: 'plan-1', intent: 'chat', tasks: [], fusion: { id: 'best', version: '1' } } },
-    c: { type: 'cache', requestId, hit: false, key: 'k' },
-    t: { type: 'token', requestId, source: 'a', text: ' hi' },
-    r: { type: 'retry', requestId, source: 'a', attempt: 1, maxRetries: 2, delayMs: 10, reason: 'HTTP 503', discard: true },
-    x: { type: 'expert', requestId, expertId: 'a', outcome: 'ok', ms: 3, tokens: 1 },
-    u: { type: 'status', requestId, message: 'Retry 1/2 in 10ms' },
-    m: { type: 'metrics', requestId, metrics: new MetricsRecorder(0).snapshot(0, bottlenecks) },
-    C: { type: 'complete', requestId, text: 'hi', fromCache: false, degraded: false },
-    E: { type: 'error', requestId, error: { kind: 'system', message: 'nope', user: false } },
-    X: { type: 'cancelled', requestId, reason: 'cancelled' },
-  };
-  const handoffs: Record<string, HandoffType> = {
-    q: 'request', v: 'validated', P: 'planned', e: 'execute', A: 'answers', a: 'answer', g: 'guarded',
-  };
-  const events: Record<string, StageEvent> = { ...publicEvents };
-  for (const [letter, type] of Object.entries(handoffs)) events[letter] = handoff(type, job);
-  return events;
-};
+/** The route a fresh builder gives for `decision` over experts a and b, fusion best@1 (plan ids are deterministic). */
+export const routeFor = (decision: RouteDecision = { intent: 'chat', expertIds: ['a', 'b'] }): Route =>
+  createRouteBuilder(defaultExperts, defaultFusion)(decision);
 
-/** The marble letters of `everyKind`, minus the given ones, as one frame each. */
-export const lettersExcept = (...owned: string[]): string =>
-  'spctrxumCEXqvPeAag'.split('').filter((letter) => !owned.includes(letter)).join('');
+/** A request that went through validation and planning (experts a and b, fusion best@1): what `cacheLookup` consumes. */
+export const plannedEvent = (decision?: RouteDecision, request: Partial<DialogueRequest> = {}): PlannedEvent => {
+  const checked = aRequest(request);
+  return { type: 'planned', requestId: checked.requestId, request: checked, route: routeFor(decision) };
+};

@@ -83,6 +83,7 @@ export const openStages = (stages: readonly ChainStage[], sink: StageSink): Stag
   const subscription = new Subscription();
   let active = 1; // the source
   let closed = false;
+  subscription.add(() => { closed = true; }); // unsubscribed from outside: teardown, not completion (the sink hears nothing more)
   const fail = (error: unknown): void => {
     if (closed) return;
     closed = true;

@@ -1,0 +1,281 @@
+import { Observable, asyncScheduler, map, pipe, type OperatorFunction } from 'rxjs';
+import type { AnswerEvent, ChainEvent, ExecuteEvent, TimingEvent } from '../../src/chain-events';
+import type { ExpertEvent, TokenEvent } from '../../src/events';
+import { fanOutExperts } from '../../src/operators/fan-out-experts';
+import { fuse } from '../../src/operators/fuse';
+import { singleFlight, type SingleFlightOptions } from '../../src/operators/single-flight';
+import { staged } from '../../src/operators/staged';
+import type { Expert } from '../../src/ports';
+import { expectPassThrough } from '../support/every-kind';
+import { executeEvent, executionDeps, fakeExpert, type TestExecutionDeps } from '../support/execution-fixtures';
+import { newScheduler, pendingTimers } from '../support/virtual-time';
+
+/** Fan-out and fusion (best) as the chain composes them, shared by `singleFlight`. */
+const sharedExecution = (deps: TestExecutionDeps = executionDeps(), options?: SingleFlightOptions) =>
+  singleFlight(pipe(fanOutExperts(deps), fuse({}, asyncScheduler)), options);
+
+/** The `execute` of request `requestId` for `experts`, under cache key `key` (none when null). */
+const execute = (experts: readonly Expert[], requestId: string, key: string | null = 'k'): ExecuteEvent =>
+  executeEvent(experts, key === null ? { requestId } : { requestId, cacheKey: key });
+
+const started = (requestId: string, at = 0) => ({ type: 'experts-started', requestId, at, progress: expect.any(Function) });
+const token = (requestId: string, source: string, text: string): TokenEvent => ({ type: 'token', requestId, source, text });
+const ended = (requestId: string, expertId: string, ms: number, tokens = 2): ExpertEvent =>
+  ({ type: 'expert', requestId, expertId, outcome: 'ok', ms, tokens });
+const timing = (requestId: string, stage: 'execution' | 'fusion', at: number, ms: number): TimingEvent =>
+  ({ type: 'timing', requestId, stage, at, ms });
+const answer = (requestId: string, text: string, planId: string, key: string | null = 'k'): AnswerEvent => ({
+  type: 'answer', requestId, text, fromCache: false, degraded: false, ...(key === null ? {} : { cacheKey: key }), planId,
+});
+
+/** What one request sees of an execution of expert X answering 'Hel' 'lo' at frames 1 and 3 (plan `planId`). */
+const helloValues = (requestId: string, planId: string, key: string | null = 'k') => ({
+  S: started(requestId), a: token(requestId, 'X', 'Hel'), b: token(requestId, 'X', 'lo'),
+  E: ended(requestId, 'X', 4), T: timing(requestId, 'execution', 0, 4), F: timing(requestId, 'fusion', 4, 0),
+  n: answer(requestId, 'Hello', planId, key),
+});
+
+/** Records each event with the (virtual) time it arrived. */
+const timeline = (events$: Observable<ChainEvent>): [number, ChainEvent][] => {
+  const seen: [number, ChainEvent][] = [];
+  events$.subscribe((event) => seen.push([asyncScheduler.now(), event]));
+  return seen;
+};
+
+describe('singleFlight', () => {
+  it('runs identical requests in flight once: the experts are subscribed once, each request gets every event with its own requestId', () => {
+    const flight = sharedExecution();
+    let expert!: ReturnType<typeof fakeExpert>;
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const reply = cold('   -a-b|', { a: 'Hel', b: 'lo' });
+      expert = fakeExpert('X', [reply]);
+      const one = execute([expert], 'one');
+      const two = execute([expert], 'two');
+      const expected = '     Sa-b(ETFn|)';
+      expectObservable(cold('x|', { x: one }).pipe(flight)).toBe(expected, helloValues('one', one.route.plan.id));
+      expectObservable(cold('x|', { x: two }).pipe(flight)).toBe(expected, helloValues('two', one.route.plan.id));
+      expectSubscriptions(reply.subscriptions).toBe('^---!');
+    });
+    expect(expert.tasks).toEqual([{ requestId: 'one', prompt: 'Tell me', attempt: 1 }]);
+  });
+
+  it('passes the first participant\'s events on as they are, and re-stamped copies to the others', () => {
+    const fromWork: ChainEvent[] = [];
+    const last = staged(({ next }) => (event) => {
+      fromWork.push(event);
+      next(event);
+    });
+    const flight = singleFlight(pipe(fanOutExperts(executionDeps()), last));
+    const one: ChainEvent[] = [];
+    const two: ChainEvent[] = [];
+    newScheduler().run(({ cold, flush }) => {
+      const expert = fakeExpert('X', [cold('-a|', { a: 'Hi' })]);
+      cold('x|', { x: execute([expert], 'one') }).pipe(flight).subscribe((event) => one.push(event));
+      cold('x|', { x: execute([expert], 'two') }).pipe(flight).subscribe((event) => two.push(event));
+      flush();
+    });
+    expect(fromWork.map((event) => event.type)).toEqual(['experts-started', 'token', 'expert', 'timing', 'answers']);
+    fromWork.forEach((event, i) => {
+      expect(one[i]).toBe(event);
+      expect(two[i]).not.toBe(event);
+      expect(two[i]).toEqual({ ...event, requestId: 'two' });
+    });
+  });
+
+  it('catches a late joiner up with experts-started, each expert\'s text so far as ONE token, then the logged events, then live', () => {
+    const flight = sharedExecution();
+    let one!: [number, ChainEvent][];
+    let two!: [number, ChainEvent][];
+    let three!: [number, ChainEvent][];
+    let planId = '';
+    let expertX!: ReturnType<typeof fakeExpert>;
+    newScheduler().run(({ cold, flush }) => {
+      expertX = fakeExpert('X', [cold('-a-b-----|', { a: 'Hel', b: 'lo' })]);
+      const expertY = fakeExpert('Y', [cold('-c---d|', { c: 'Wor', d: 'ld' })]);
+      const first = execute([expertX, expertY], 'one');
+      planId = first.route.plan.id;
+      one = timeline(cold('x|', { x: first }).pipe(flight));
+      two = timeline(cold('--x|', { x: execute([expertX, expertY], 'two') }).pipe(flight));
+      three = timeline(cold('-------x|', { x: execute([expertX, expertY], 'three') }).pipe(flight));
+      flush();
+    });
+    const end = (id: string): [number, ChainEvent][] => [
+      [9, ended(id, 'X', 9)], [9, timing(id, 'execution', 0, 9)], [9, timing(id, 'fusion', 9, 0)], [9, answer(id, 'Hello', planId)],
+    ];
+    expect(one).toEqual([
+      [0, started('one')], [1, token('one', 'X', 'Hel')], [1, token('one', 'Y', 'Wor')], [3, token('one', 'X', 'lo')], [5, token('one', 'Y', 'ld')],
+      [6, ended('one', 'Y', 6)], ...end('one'),
+    ]);
+    expect(two).toEqual([
+      [2, started('two')], [2, token('two', 'X', 'Hel')], [2, token('two', 'Y', 'Wor')],
+      [3, token('two', 'X', 'lo')], [5, token('two', 'Y', 'ld')], [6, ended('two', 'Y', 6)], ...end('two'),
+    ]);
+    expect(three).toEqual([
+      [7, started('three')], [7, token('three', 'X', 'Hello')], [7, token('three', 'Y', 'World')], [7, ended('three', 'Y', 6)], ...end('three'),
+    ]);
+    expect(expertX.tasks).toHaveLength(1);
+  });
+
+  it('lets each participant leave alone: the others get the rest, the experts run on', () => {
+    const flight = sharedExecution();
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const reply = cold('  -a-b|', { a: 'Hel', b: 'lo' });
+      const expert = fakeExpert('X', [reply]);
+      const one = execute([expert], 'one');
+      expectObservable(cold('x|', { x: one }).pipe(flight), '^-!').toBe('Sa', helloValues('one', one.route.plan.id));
+      expectObservable(cold('x|', { x: execute([expert], 'two') }).pipe(flight)).toBe('Sa-b(ETFn|)', helloValues('two', one.route.plan.id));
+      expectSubscriptions(reply.subscriptions).toBe('^---!');
+    });
+  });
+
+  it('stops the work when the last participant leaves, leaving no timer', () => {
+    const flight = sharedExecution(executionDeps({ deadlines: { totalMs: 100 } }));
+    const scheduler = newScheduler();
+    let pending = -1;
+    scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const reply = cold('  -a------b|', { a: 'Hel', b: 'lo' });
+      const expert = fakeExpert('X', [reply]);
+      const one = execute([expert], 'one');
+      expectObservable(cold('x|', { x: one }).pipe(flight), '^-!').toBe('Sa', helloValues('one', one.route.plan.id));
+      expectObservable(cold('x|', { x: execute([expert], 'two') }).pipe(flight), '^---!').toBe('Sa', helloValues('two', one.route.plan.id));
+      expectSubscriptions(reply.subscriptions).toBe('^---!');
+      scheduler.schedule(() => { pending = pendingTimers(scheduler); }, 6);
+    });
+    expect(pending).toBe(0);
+  });
+
+  it('starts a new execution for a request that comes after the last one left', () => {
+    const flight = sharedExecution();
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const reply = cold('  -a-b|', { a: 'Hel', b: 'lo' });
+      const expert = fakeExpert('X', [reply]);
+      expectObservable(cold('x|', { x: execute([expert], 'one') }).pipe(flight), '^-!').toBe('Sa', helloValues('one', ''));
+      expectObservable(cold('--x|', { x: execute([expert], 'two') }).pipe(flight)).toBe('--Sa-b(ETFn|)', {
+        ...helloValues('two', execute([expert], 'two').route.plan.id),
+        S: started('two', 2), E: ended('two', 'X', 4), T: timing('two', 'execution', 2, 4), F: timing('two', 'fusion', 6, 0),
+      });
+      expectSubscriptions(reply.subscriptions).toBe(['^-!', '--^---!']);
+    });
+  });
+
+  it('starts a new execution for a request that comes after the flight ended', () => {
+    const flight = sharedExecution();
+    newScheduler().run(({ cold, flush, expectSubscriptions }) => {
+      const reply = cold('-a-b|', { a: 'Hel', b: 'lo' });
+      const expert = fakeExpert('X', [reply]);
+      cold('x|', { x: execute([expert], 'one') }).pipe(flight).subscribe();
+      cold('------x|', { x: execute([expert], 'two') }).pipe(flight).subscribe();
+      expectSubscriptions(reply.subscriptions).toBe(['^---!', '------^---!']);
+      flush();
+    });
+  });
+
+  it('runs an execute without a key alone, each with its own experts', () => {
+    const flight = sharedExecution();
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const reply = cold('  -a-b|', { a: 'Hel', b: 'lo' });
+      const expert = fakeExpert('X', [reply]);
+      const one = execute([expert], 'one', null);
+      expectObservable(cold('x|', { x: one }).pipe(flight)).toBe('Sa-b(ETFn|)', helloValues('one', one.route.plan.id, null));
+      expectObservable(cold('x|', { x: execute([expert], 'two', null) }).pipe(flight)).toBe('Sa-b(ETFn|)', helloValues('two', one.route.plan.id, null));
+      expectSubscriptions(reply.subscriptions).toBe(['^---!', '^---!']);
+    });
+  });
+
+  it('runs different keys apart', () => {
+    const flight = sharedExecution();
+    newScheduler().run(({ cold, flush, expectSubscriptions }) => {
+      const reply = cold('-a-b|', { a: 'Hel', b: 'lo' });
+      const expert = fakeExpert('X', [reply]);
+      cold('x|', { x: execute([expert], 'one', 'k1') }).pipe(flight).subscribe();
+      cold('x|', { x: execute([expert], 'two', 'k2') }).pipe(flight).subscribe();
+      expectSubscriptions(reply.subscriptions).toBe(['^---!', '^---!']);
+      flush();
+    });
+  });
+
+  it('fails a participant whose own next stage throws alone; the others and the experts go on', () => {
+    const flight = sharedExecution();
+    const boom = new Error('participant bug');
+    const throwingOnTokens: OperatorFunction<ChainEvent, ChainEvent> = staged(({ next }) => (event) => {
+      if (event.type === 'token') throw boom;
+      next(event);
+    });
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const reply = cold('  -a-b|', { a: 'Hel', b: 'lo' });
+      const expert = fakeExpert('X', [reply]);
+      const one = execute([expert], 'one');
+      expectObservable(cold('x|', { x: one }).pipe(flight)).toBe('Sa-b(ETFn|)', helloValues('one', one.route.plan.id));
+      expectObservable(cold('x|', { x: execute([expert], 'two') }).pipe(flight, throwingOnTokens)).toBe('S#', helloValues('two', one.route.plan.id), boom);
+      expectSubscriptions(reply.subscriptions).toBe('^---!');
+    });
+  });
+
+  it('errors every participant when the shared work errors', () => {
+    const boom = new Error('stage bug');
+    const breaking = staged(({ next }) => (event) => {
+      if (event.type === 'token') throw boom;
+      next(event);
+    });
+    const flight = singleFlight(pipe(fanOutExperts(executionDeps()), breaking));
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const reply = cold('  -a-b|', { a: 'Hel', b: 'lo' });
+      const expert = fakeExpert('X', [reply]);
+      expectObservable(cold('x|', { x: execute([expert], 'one') }).pipe(flight)).toBe('S#', helloValues('one', ''), boom);
+      expectObservable(cold('x|', { x: execute([expert], 'two') }).pipe(flight)).toBe('S#', helloValues('two', ''), boom);
+      expectSubscriptions(reply.subscriptions).toBe('^!');
+    });
+  });
+
+  it('shares an execution that contains a non-staged operator too', () => {
+    const deps = executionDeps();
+    const flight = singleFlight(pipe(fanOutExperts(deps), map((event: ChainEvent) => event), fuse({}, asyncScheduler)));
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const reply = cold('  -a-b|', { a: 'Hel', b: 'lo' });
+      const expert = fakeExpert('X', [reply]);
+      const one = execute([expert], 'one');
+      expectObservable(cold('x|', { x: one }).pipe(flight)).toBe('Sa-b(ETFn|)', helloValues('one', one.route.plan.id));
+      expectObservable(cold('x|', { x: execute([expert], 'two') }).pipe(flight)).toBe('Sa-b(ETFn|)', helloValues('two', one.route.plan.id));
+      expectSubscriptions(reply.subscriptions).toBe('^---!');
+    });
+  });
+
+  it('stops taking participants once its log is full: a later identical request runs on its own', () => {
+    const flight = sharedExecution(executionDeps(), { maxLogEvents: 0 });
+    newScheduler().run(({ cold, flush, expectSubscriptions }) => {
+      const x = cold('-a----b|', { a: 'Hel', b: 'lo' });
+      const y = cold('--c|', { c: 'Wor' });
+      const experts = [fakeExpert('X', [x]), fakeExpert('Y', [y])];
+      cold('x|', { x: execute(experts, 'one') }).pipe(flight).subscribe();
+      // Y's expert event (frame 3) is the first event the flight would keep: with room for none, it closes to joiners.
+      cold('--x|', { x: execute(experts, 'two') }).pipe(flight).subscribe();
+      cold('----x|', { x: execute(experts, 'three') }).pipe(flight).subscribe();
+      expectSubscriptions(x.subscriptions).toBe(['^------!', '----^------!']);
+      flush();
+    });
+  });
+
+  it('wraps the flight\'s work with coordinate, once per flight, given the key and the first participant\'s execute', () => {
+    const calls: [string, ExecuteEvent][] = [];
+    const flight = sharedExecution(executionDeps(), {
+      coordinate: (key, first, work$) => {
+        calls.push([key, first]);
+        return work$;
+      },
+    });
+    let one!: ExecuteEvent;
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const reply = cold('  -a-b|', { a: 'Hel', b: 'lo' });
+      const expert = fakeExpert('X', [reply]);
+      one = execute([expert], 'one');
+      expectObservable(cold('x|', { x: one }).pipe(flight)).toBe('Sa-b(ETFn|)', helloValues('one', one.route.plan.id));
+      expectObservable(cold('x|', { x: execute([expert], 'two') }).pipe(flight)).toBe('Sa-b(ETFn|)', helloValues('two', one.route.plan.id));
+      expectSubscriptions(reply.subscriptions).toBe('^---!');
+    });
+    expect(calls).toEqual([['k', one]]);
+  });
+
+  it('passes every other kind through as the same object', () => {
+    expectPassThrough(sharedExecution(), 'e');
+  });
+});
