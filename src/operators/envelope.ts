@@ -12,22 +12,27 @@ import type { CancelledEvent, PipelineEvent } from '../events';
 import { Finisher, type FinishDeps } from './finisher';
 import { runFused, type FusedStages, type StageRunner } from './staged';
 
-const ENVELOPE = Symbol('dialogue-pipeline.envelope');
-
 /** A cancellable body of fused stages, as `untilCancelled` marks it for `finish`. */
 export interface Envelope { readonly body: FusedStages; readonly cancel$: Observable<string>; readonly requestId: string }
 
-/** Marks `observable` (untilCancelled's result) as the envelope of fused stages. */
-export const markEnvelope = <T>(observable: Observable<T>, envelope: Envelope): Observable<T> =>
-  Object.defineProperty(observable, ENVELOPE, { value: envelope });
+/** What `untilCancelled` returns over staged operators: its own behaviour, plus what `finish` needs to fuse. */
+class EnvelopeObservable<T> extends Observable<T> {
+  constructor(readonly envelope: Envelope, behaviour: Observable<T>) {
+    super((subscriber) => behaviour.subscribe(subscriber));
+  }
+}
+
+/** `observable` (untilCancelled's result), marked as the envelope of fused stages. */
+export const markEnvelope = <T>(observable: Observable<T>, envelope: Envelope): Observable<T> => new EnvelopeObservable(envelope, observable);
 
 /** The envelope `observable` was marked with, if any. */
-export const envelopeOf = (observable: Observable<ChainEvent>): Envelope | undefined => (observable as { [ENVELOPE]?: Envelope })[ENVELOPE];
+export const envelopeOf = (observable: Observable<ChainEvent>): Envelope | undefined =>
+  (observable instanceof EnvelopeObservable ? (observable.envelope as Envelope) : undefined);
 
 /** Runs an envelope with the finishing sink: one subscription for the whole request. */
 export const fusedEnvelope = ({ body, cancel$, requestId }: Envelope, deps: FinishDeps, scheduler: SchedulerLike): Observable<PipelineEvent> =>
   new Observable<PipelineEvent>((subscriber) => {
-    const finisher = new Finisher(subscriber, deps, scheduler);
+    const finisher = new Finisher(subscriber, deps, scheduler, requestId);
     let reason: string | undefined;
     let runner: StageRunner | undefined;
     const cancelled = (): void => {

@@ -20,6 +20,7 @@ import { asyncScheduler, defer, Observable, retry, throwError, timer, type Sched
 import { ExpertError, isRetriable } from '../errors';
 import type { Expert, ExpertTask } from '../ports';
 import { backoffDelay } from '../strategies/backoff';
+import type { DeadlineTicker } from './deadline-ticker';
 import { watchDeadlines, type ExpertDeadlines } from './expert-deadlines';
 
 /** An expert run's progress: its caller counts the tokens of the current attempt; the run counts attempts. */
@@ -45,6 +46,8 @@ export interface RetryNotice { readonly error: unknown; readonly attempt: number
 export interface ExpertRunDeps {
   readonly retry: RetryPolicy;
   readonly deadlines?: ExpertDeadlines;
+  /** Watches the deadlines of many runs with one timer (fan-out passes its own); default: one per attempt. */
+  readonly ticker?: DeadlineTicker;
   /** Called when a retry's wait starts, before it waits. */
   readonly onRetry?: (notice: RetryNotice) => void;
 }
@@ -57,13 +60,13 @@ export const expertRun = (
   expert: Expert,
   task: RunTask,
   progress: RunProgress,
-  { retry: policy, deadlines = {}, onRetry }: ExpertRunDeps,
+  { retry: policy, deadlines = {}, onRetry, ticker }: ExpertRunDeps,
   scheduler: SchedulerLike = asyncScheduler,
 ): Observable<string> => {
   const attempt$ = new Observable<string>((subscriber) => {
     const attempt = ++progress.attempts;
     progress.tokens = 0;
-    watchDeadlines(subscriber, progress, deadlines, scheduler, expert.id);
+    watchDeadlines(subscriber, progress, deadlines, scheduler, expert.id, ticker);
     let tokens$: Observable<string>;
     try {
       tokens$ = expert.stream({ ...task, attempt });

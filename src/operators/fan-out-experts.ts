@@ -14,6 +14,7 @@
 import { asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { ChainEvent } from '../chain-events';
 import { systemErrorEvent } from '../strategies/error-events';
+import { createDeadlineTicker } from './deadline-ticker';
 import type { ExecutionSlots } from './execution-slots';
 import { startExecution, type ExecutionDeps } from './execution';
 import { staged } from './staged';
@@ -25,8 +26,10 @@ export interface FanOutDeps extends ExecutionDeps {
 }
 
 /** Runs the plan's experts in parallel on `execute`. */
-export const fanOutExperts = (deps: FanOutDeps, scheduler: SchedulerLike = asyncScheduler): OperatorFunction<ChainEvent, ChainEvent> =>
-  staged((context) => (event) => {
+export const fanOutExperts = (given: FanOutDeps, scheduler: SchedulerLike = asyncScheduler): OperatorFunction<ChainEvent, ChainEvent> => {
+  // One deadline timer for every expert attempt this operator runs.
+  const deps: FanOutDeps = given.ticker === undefined ? { ...given, ticker: createDeadlineTicker(scheduler) } : given;
+  return staged((context) => (event) => {
     if (event.type !== 'execute') {
       context.next(event);
       return;
@@ -42,3 +45,4 @@ export const fanOutExperts = (deps: FanOutDeps, scheduler: SchedulerLike = async
         { requestId: event.requestId, stage: 'execution', plan: event.route.plan }, deps.reportSystemError ?? (() => undefined))),
     });
   });
+};

@@ -63,98 +63,147 @@ export interface StageRunner {
   readonly subscription: Subscription;
 }
 
-const FUSED = Symbol('dialogue-pipeline.fused-stages');
-
 /** A fused run of stages over a source: what a staged operator's result is made of. */
 export interface FusedStages { readonly root: Observable<ChainEvent>; readonly stages: readonly ChainStage[] }
 
+/** The Observable a staged operator returns: it knows its source and stages, so the next staged operator can fuse. */
+class FusedObservable extends Observable<ChainEvent> {
+  constructor(readonly fused: FusedStages) {
+    super((subscriber) => runFused(fused, subscriber).subscription);
+  }
+}
+
 /** The source and stages of an Observable made by staged operators; undefined for any other Observable. */
-export const fusedOf = (observable: Observable<ChainEvent>): FusedStages | undefined => (observable as { [FUSED]?: FusedStages })[FUSED];
+export const fusedOf = (observable: Observable<ChainEvent>): FusedStages | undefined =>
+  (observable instanceof FusedObservable ? observable.fused : undefined);
 
 /** Subscribes `fused` with `sink`; returns the runner (its subscription tears everything down). */
 export const runFused = (fused: FusedStages, sink: StageSink): StageRunner => {
-  const runner = openStages(fused.stages, sink);
-  runner.subscription.add(fused.root.subscribe({ next: runner.push, error: runner.fail, complete: runner.end }));
+  const runner = new Runner(fused.stages, sink);
+  runner.subscription.add(fused.root.subscribe(new RootObserver(runner)));
   return runner;
 };
 
-/** Opens `stages` for one subscription, delivering to `sink`. */
-export const openStages = (stages: readonly ChainStage[], sink: StageSink): StageRunner => {
-  const subscription = new Subscription();
-  let active = 1; // the source
-  let closed = false;
-  subscription.add(() => { closed = true; }); // unsubscribed from outside: teardown, not completion (the sink hears nothing more)
-  const fail = (error: unknown): void => {
-    if (closed) return;
-    closed = true;
-    subscription.unsubscribe();
-    sink.error(error);
+/**
+ * One subscription's run of fused stages. A class, not closures: a request holds one runner
+ * per fused segment while it runs, so its size is per-request memory.
+ */
+class Runner implements StageRunner {
+  readonly subscription = new Subscription();
+  /** The source and the inner sources still running. */
+  active = 1;
+  closed = false;
+  first: (event: ChainEvent) => void;
+  readonly fail = (error: unknown): void => {
+    if (this.closed) return;
+    this.closed = true;
+    this.subscription.unsubscribe();
+    this.sink.error(error);
   };
-  const settle = (): void => {
-    if (--active > 0 || closed) return;
-    closed = true;
-    subscription.unsubscribe();
-    sink.complete();
-  };
-  const guarded = <A>(handler: (value: A) => void) => (value: A): void => {
-    if (closed) return;
+  readonly push = (event: ChainEvent): void => {
+    if (this.closed) return;
     try {
-      handler(value);
+      this.first(event);
     } catch (error) {
-      fail(error);
+      this.fail(error);
     }
   };
-  const guardedEnd = (handler: () => void) => (): void => {
-    if (closed) return;
-    try {
-      handler();
-    } catch (error) {
-      fail(error);
-    }
+  readonly end = (): void => {
+    if (!this.closed) this.settle();
   };
-  const run = <T>(source: Observable<T>, observer: StageObserver<T>): Subscription => {
-    active++;
-    let done = false;
-    const finish = (): void => {
-      if (done) return;
-      done = true;
-      settle();
-    };
-    const inner = source.subscribe({
-      next: guarded((value: T) => observer.next(value)),
-      error: guarded((error: unknown) => {
-        if (observer.error === undefined) {
-          fail(error);
-          return;
-        }
-        observer.error(error);
-        finish();
-      }),
-      complete: guardedEnd(() => {
-        observer.complete?.();
-        finish();
-      }),
-    });
-    // An inner that ended synchronously is already closed; adding it then is a no-op.
-    inner.add(finish);
+  readonly run = <T>(source: Observable<T>, observer: StageObserver<T>): Subscription => {
+    this.active++;
+    const inner = new InnerObserver(this, observer);
+    const subscription = source.subscribe(inner);
+    // An inner that ended synchronously is already closed; adding to it then runs the teardown at once.
     subscription.add(inner);
-    return inner;
+    this.subscription.add(subscription);
+    return subscription;
   };
-  const add = (teardown: TeardownLogic): void => {
-    subscription.add(teardown);
+  readonly add = (teardown: TeardownLogic): void => {
+    this.subscription.add(teardown);
   };
-  let next: (event: ChainEvent) => void = (event) => sink.next(event);
-  for (let i = stages.length - 1; i >= 0; i--) next = stages[i]!({ next, run, add, fail });
-  return { push: guarded(next), end: guardedEnd(settle), fail, subscription };
-};
+
+  constructor(stages: readonly ChainStage[], private readonly sink: StageSink) {
+    // Unsubscribed from outside: teardown, not completion (the sink hears nothing more).
+    this.subscription.add(() => { this.closed = true; });
+    let next: (event: ChainEvent) => void = (event) => sink.next(event);
+    for (let i = stages.length - 1; i >= 0; i--) next = stages[i]!({ next, run: this.run, add: this.add, fail: this.fail });
+    this.first = next;
+  }
+
+  settle(): void {
+    if (--this.active > 0 || this.closed) return;
+    this.closed = true;
+    this.subscription.unsubscribe();
+    this.sink.complete();
+  }
+}
+
+/** Delivers the source's notifications to the first stage. */
+class RootObserver {
+  constructor(private readonly runner: Runner) {}
+  next(event: ChainEvent): void {
+    this.runner.push(event);
+  }
+  error(error: unknown): void {
+    this.runner.fail(error);
+  }
+  complete(): void {
+    this.runner.end();
+  }
+}
+
+/** Delivers an inner source's notifications to its stage's observer, counting it until it ends. */
+class InnerObserver<T> {
+  private done = false;
+  constructor(private readonly runner: Runner, private readonly observer: StageObserver<T>) {}
+  next(value: T): void {
+    if (this.runner.closed) return;
+    try {
+      this.observer.next(value);
+    } catch (error) {
+      this.runner.fail(error);
+    }
+  }
+  error(error: unknown): void {
+    if (this.runner.closed) return;
+    if (this.observer.error === undefined) {
+      this.runner.fail(error);
+      return;
+    }
+    try {
+      this.observer.error(error);
+    } catch (thrown) {
+      this.runner.fail(thrown);
+      return;
+    }
+    this.unsubscribe();
+  }
+  complete(): void {
+    if (this.runner.closed) return;
+    try {
+      this.observer.complete?.();
+    } catch (error) {
+      this.runner.fail(error);
+      return;
+    }
+    this.unsubscribe();
+  }
+  /** The inner ended (or was unsubscribed): it no longer keeps the runner from completing. */
+  unsubscribe(): void {
+    if (this.done) return;
+    this.done = true;
+    this.runner.settle();
+  }
+}
+
+/** Opens `stages` for one subscription, delivering to `sink`. */
+export const openStages = (stages: readonly ChainStage[], sink: StageSink): StageRunner => new Runner(stages, sink);
 
 /** An Observable running `stages` over `root`, marked so the next staged operator fuses with it. */
-export const fusedObservable = (root: Observable<ChainEvent>, stages: readonly ChainStage[]): Observable<ChainEvent> => {
-  const info: FusedStages = { root, stages };
-  const fused = new Observable<ChainEvent>((subscriber) => runFused(info, subscriber).subscription);
-  Object.defineProperty(fused, FUSED, { value: info });
-  return fused;
-};
+export const fusedObservable = (root: Observable<ChainEvent>, stages: readonly ChainStage[]): Observable<ChainEvent> =>
+  new FusedObservable({ root, stages });
 
 /** The operator of one stage; fuses with a staged operator before it (see the module doc). */
 export const staged = (stage: ChainStage): OperatorFunction<ChainEvent, ChainEvent> => (source) => {
