@@ -114,7 +114,7 @@ describe('toLanes', () => {
 
   it('ends the lanes still running at cancellation with the outcome from metrics, and keeps the reason', () => {
     newScheduler().run(({ cold, expectObservable }) => {
-      const events$ = cold('p-a-m-c|', { p: plan, a: token('a', 'Par'), m: { type: 'metrics', requestId: R, metrics: metricsOf({ a: 'cancelled' }) }, c: { type: 'cancelled', requestId: R, reason: 'Stop' } });
+      const events$ = cold<PipelineEvent>('p-a-m-c|', { p: plan, a: token('a', 'Par'), m: { type: 'metrics', requestId: R, metrics: metricsOf({ a: 'cancelled' }) }, c: { type: 'cancelled', requestId: R, reason: 'Stop' } });
       const metrics = metricsOf({ a: 'cancelled' });
       expectObservable(toLanes(events$)).toBe('p-a-m-c|', {
         p: planned(),
@@ -128,7 +128,7 @@ describe('toLanes', () => {
   it('keeps the public error of an error event and ends the running lanes', () => {
     newScheduler().run(({ cold, expectObservable }) => {
       const error = { kind: 'system' as const, message: 'All experts failed', user: false };
-      const events$ = cold('p-a-e|', { p: plan, a: ended('a', 'failed', 'HTTP 500'), e: { type: 'error', requestId: R, error } });
+      const events$ = cold<PipelineEvent>('p-a-e|', { p: plan, a: ended('a', 'failed', 'HTTP 500'), e: { type: 'error', requestId: R, error } });
       const a = { status: 'failed' as const, ms: 40, tokens: 2, error: 'HTTP 500' };
       expectObservable(toLanes(events$)).toBe('p-a-e|', {
         p: planned(),
