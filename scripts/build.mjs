@@ -41,7 +41,7 @@ const fail = (message) => {
 if (event === 'prepare' && (command === 'pack' || command === 'publish')) process.exit(0);
 // `npm ci --omit=dev` runs prepare without the compilers: there is nothing to build with.
 if (event === 'prepare' && !(canResolve('typescript/bin/tsc') && canResolve('esbuild'))) {
-  process.stderr.write('build: skipped, the dev dependencies (typescript, esbuild) are not installed; npm start needs npm run build first.\n');
+  process.stderr.write('build: skipped, typescript and esbuild (dev dependencies) are not installed: no dist/, so no npm start.\n');
   process.exit(0);
 }
 
