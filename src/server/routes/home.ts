@@ -1,8 +1,8 @@
 /**
  * `GET /`: the demo page (`../demo/page.ts`). Open: it holds no data, and a browser's navigation
  * cannot send a Bearer header; the page's own fetches send the key typed into its API key field.
- * The script is bundled on the first request and kept in memory (`../demo/bundle.ts`); every
- * answer carries the page's strict Content-Security-Policy.
+ * The script is loaded (prebuilt in dist/, else bundled now) on the first request and kept in
+ * memory (`../demo/bundle.ts`); every answer carries the page's strict Content-Security-Policy.
  */
 import { demoBundle } from '../demo/bundle';
 import { demoPage, type DemoPage } from '../demo/page';
