@@ -2,7 +2,7 @@ import { lastValueFrom } from 'rxjs';
 import { EMPTY_LANES, type ExpertLane, type LanesSnapshot } from '../../src/browser/fold-lanes';
 import { toLanes } from '../../src/browser/to-lanes';
 import type { PipelineEvent } from '../../src/events';
-import type { PipelineMetrics } from '../../src/pipeline/metrics';
+import type { PipelineMetrics } from '../../src/metrics';
 import { DialoguePlugin } from '../../src/pipeline/dialogue-plugin';
 import { simulatedExpert } from '../../src/sources/simulated-expert';
 import { newScheduler } from '../support/virtual-time';

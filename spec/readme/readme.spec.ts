@@ -34,7 +34,7 @@ export const exampleRegion = (specFile: string): string => {
   const text = readFileSync(join(ROOT, specFile), 'utf8');
   const match = /\/\/ #region example\n([\s\S]*?)\/\/ #endregion example\n/.exec(text);
   if (match === null) throw new Error(`${specFile}: no // #region example ... // #endregion example`);
-  return match[1]!.replace(/'\.\.\/\.\.\/src\/index'/g, "'dialogue-pipeline'").replace(/'\.\.\/\.\.\/src\/browser'/g, "'dialogue-pipeline/browser'").trimEnd();
+  return match[1]!.replace(/'\.\.\/\.\.\/src\/index'/g, "'dialogue-pipeline'").replace(/'\.\.\/\.\.\/src\/browser(?:\/index)?'/g, "'dialogue-pipeline/browser'").trimEnd();
 };
 
 /** Type errors of `files` (name -> source) compiled as user modules with 'dialogue-pipeline' mapped to src/. */
@@ -43,7 +43,7 @@ export const typeErrors = (files: ReadonlyMap<string, string>): string[] => {
     target: ts.ScriptTarget.ES2022, lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'], module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext,
     strict: true, esModuleInterop: true, skipLibCheck: true, noEmit: true, types: ['node', 'jest'], baseUrl: ROOT,
     paths: {
-      'dialogue-pipeline': ['src/index.ts'], 'dialogue-pipeline/browser': ['src/browser.ts'],
+      'dialogue-pipeline': ['src/index.ts'], 'dialogue-pipeline/browser': ['src/browser/index.ts'],
       // Third-party APIs the examples show, as small stubs (spec/readme/stubs).
       '@sentry/node': ['spec/readme/stubs/sentry-node.d.ts'],
     },
@@ -93,7 +93,8 @@ describe('README.md', () => {
   const broken = join(ROOT, 'spec', 'readme', '.broken-block.mts');
   let errors: string[] = [];
   beforeAll(() => {
-    const files = new Map(tsBlocks.map((block) => [join(ROOT, 'spec', 'readme', `.readme-block-${block.line}.mts`), block.code] as const));
+    // A block that uses `require` is a CommonJS user's file; any other an ES module (top-level await allowed).
+    const files = new Map(tsBlocks.map((block) => [join(ROOT, 'spec', 'readme', `.readme-block-${block.line}.${/\brequire\(/.test(block.code) ? 'cts' : 'mts'}`), block.code] as const));
     files.set(broken, "import { DialoguePlugin } from 'dialogue-pipeline';\nnew DialoguePlugin({ experts: 'none' });");
     errors = typeErrors(files);
   }, 60_000);

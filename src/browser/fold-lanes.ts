@@ -5,7 +5,7 @@
  * reference. Browser-safe: no Node built-ins, no rxjs.
  */
 import type { PipelineEvent, PublicError, RetryEvent } from '../events';
-import type { PipelineMetrics } from '../pipeline/metrics';
+import type { PipelineMetrics } from '../metrics';
 import type { ExecutionPlan } from '../plan';
 
 /** Where an expert's lane is. `skipped`: the answer came from the cache, the expert was not asked. */

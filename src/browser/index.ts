@@ -7,6 +7,6 @@ export { SSEResponseError } from '../sinks/sse-response-error';
 export { isTerminal } from '../events';
 export type * from '../events';
 export type { ExecutionPlan, PlanTask } from '../plan';
-export type { PipelineMetrics, ExpertMetrics, Stage } from '../pipeline/metrics';
+export type { PipelineMetrics, ExpertMetrics, Stage, CacheFault } from '../metrics';
 export { toLanes } from './to-lanes';
 export { foldLanes, EMPTY_LANES, type LanesSnapshot, type ExpertLane, type LaneStatus, type LaneRetry, type RequestStatus } from './fold-lanes';
