@@ -8,10 +8,9 @@ import type { ExpertOutcome } from './events';
 export type Stage = 'validation' | 'routing' | 'cache' | 'execution' | 'fusion' | 'outputGuard';
 
 /**
- * One expert's figures. `ttft`: from the start of execution to the expert's first token
- * reaching the caller (after the guard's hold-back, like the request's `ttft`); `tokens`: the
- * expert's own count when it ended, else the token events the caller got from it since its
- * last discarded attempt; `attempts`: 1 + its retries.
+ * One expert's figures. `ttft`: from the start of execution to the expert's own first token
+ * (before the guard; the request's `ttft` is the first token reaching the caller); `tokens`: the
+ * expert's count of its last attempt (so far, when cancelled); `attempts`: 1 + its retries.
  */
 export interface ExpertMetrics {
   readonly ttft: number | null;

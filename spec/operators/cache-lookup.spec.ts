@@ -1,4 +1,4 @@
-import { EMPTY, type Observable } from 'rxjs';
+import { EMPTY, of, throwError, type Observable } from 'rxjs';
 import type { AnswerEvent, ExecuteEvent, PlannedEvent, TimingEvent } from '../../src/chain-events';
 import type { CacheEvent, TokenEvent } from '../../src/events';
 import type { CacheFault } from '../../src/metrics';
@@ -36,7 +36,11 @@ const stored: CachedAnswer = { text: 'A cached answer.', createdAt: 1, planId: '
 const timing = (ms: number, fault?: CacheFault, at = 0): TimingEvent =>
   (fault === undefined ? { type: 'timing', requestId: 'r1', stage: 'cache', at, ms } : { type: 'timing', requestId: 'r1', stage: 'cache', at, ms, fault });
 
+/** The cache timing without `ms`: the lookup started at `at` and is still running. */
+const looking = (at = 0): TimingEvent => ({ type: 'timing', requestId: 'r1', stage: 'cache', at });
+
 const hitValues = (event: PlannedEvent, ms: number) => ({
+  L: looking(),
   T: timing(ms),
   c: { type: 'cache', requestId: 'r1', hit: true, key: keyOf(event) } satisfies CacheEvent,
   t: { type: 'token', requestId: 'r1', source: 'cache', text: stored.text } satisfies TokenEvent,
@@ -44,6 +48,7 @@ const hitValues = (event: PlannedEvent, ms: number) => ({
 });
 
 const missValues = (event: PlannedEvent, ms: number, fault?: CacheFault) => ({
+  L: looking(),
   T: timing(ms, fault),
   c: { type: 'cache', requestId: 'r1', hit: false, key: keyOf(event) } satisfies CacheEvent,
   x: { type: 'execute', requestId: 'r1', request: event.request, route: event.route, cacheKey: keyOf(event) } satisfies ExecuteEvent,
@@ -57,7 +62,7 @@ describe('cacheLookup', () => {
       const get$ = cold('-(a|)', { a: stored });
       cache = aCache(() => get$);
       const source = cold('(P|)', { P: planned });
-      expectObservable(source.pipe(cacheLookup(deps(cache)))).toBe('-(Tcta|)', hitValues(planned, 1));
+      expectObservable(source.pipe(cacheLookup(deps(cache)))).toBe('L(Tcta|)', hitValues(planned, 1));
       expectSubscriptions(get$.subscriptions).toBe('^!');
     });
     expect(cache.get.mock.calls).toEqual([[keyOf(planned)]]);
@@ -69,7 +74,7 @@ describe('cacheLookup', () => {
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const get$ = cold<CachedAnswer | undefined>('--(u|)', { u: undefined });
       const lookup = cacheLookup({ ...d, cache: aCache(() => get$) });
-      expectObservable(cold('(P|)', { P: planned }).pipe(lookup)).toBe('--(Tcx|)', missValues(planned, 2));
+      expectObservable(cold('(P|)', { P: planned }).pipe(lookup)).toBe('L-(Tcx|)', missValues(planned, 2));
       expectSubscriptions(get$.subscriptions).toBe('^-!');
     });
     expect(d.reportSystemError).not.toHaveBeenCalled();
@@ -81,10 +86,33 @@ describe('cacheLookup', () => {
     newScheduler().run(({ cold, expectObservable }) => {
       const empty = cacheLookup({ ...d, cache: aCache(() => cold<CachedAnswer | undefined>('---|')) });
       const nothing = cacheLookup({ ...d, cache: aCache(() => cold('-(n|)', { n: null as unknown as undefined })) });
-      expectObservable(cold('(P|)', { P: planned }).pipe(empty)).toBe('---(Tcx|)', missValues(planned, 3));
-      expectObservable(cold('(P|)', { P: planned }).pipe(nothing)).toBe('-(Tcx|)', missValues(planned, 1));
+      expectObservable(cold('(P|)', { P: planned }).pipe(empty)).toBe('L--(Tcx|)', missValues(planned, 3));
+      expectObservable(cold('(P|)', { P: planned }).pipe(nothing)).toBe('L(Tcx|)', missValues(planned, 1));
     });
     expect(d.reportSystemError).not.toHaveBeenCalled();
+  });
+
+  it('emits no running cache timing when the store answers, misses or fails synchronously', () => {
+    const planned = plannedEvent();
+    const down = new Error('ECONNRESET');
+    const d = deps(undefined);
+    newScheduler().run(({ cold, expectObservable }) => {
+      const lookUp = (get: () => Observable<CachedAnswer | undefined>) => cold('(P|)', { P: planned }).pipe(cacheLookup({ ...d, cache: aCache(get) }));
+      expectObservable(lookUp(() => of(stored))).toBe('(Tcta|)', hitValues(planned, 0));
+      expectObservable(lookUp(() => of(undefined))).toBe('(Tcx|)', missValues(planned, 0));
+      expectObservable(lookUp(() => EMPTY)).toBe('(Tcx|)', missValues(planned, 0));
+      expectObservable(lookUp(() => throwError(() => down))).toBe('(Tcx|)', missValues(planned, 0, 'error'));
+    });
+    expect(d.reportSystemError).toHaveBeenCalledTimes(1);
+  });
+
+  it('stamps the running cache timing with the frame the lookup started at', () => {
+    const planned = plannedEvent();
+    newScheduler().run(({ cold, expectObservable }) => {
+      const get$ = cold<CachedAnswer | undefined>('  -(u|)', { u: undefined });
+      expectObservable(cold('--(P|)', { P: planned }).pipe(cacheLookup(deps(aCache(() => get$)))))
+        .toBe('--L(Tcx|)', { ...missValues(planned, 1), L: looking(2), T: timing(1, undefined, 2) });
+    });
   });
 
   it('emits only the execute hand-off, no timing and no cache event, when caching is off, still carrying the key for single flight', () => {
@@ -99,7 +127,7 @@ describe('cacheLookup', () => {
     const d = deps(undefined);
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const get$ = cold('   --------(a|)', { a: stored });
-      const expected = '    -----(Tcx|)';
+      const expected = '    L----(Tcx|)';
       expectObservable(cold('(P|)', { P: planned }).pipe(cacheLookup({ ...d, cache: aCache(() => get$) })))
         .toBe(expected, missValues(planned, CACHE_MS, 'timeout'));
       expectSubscriptions(get$.subscriptions).toBe('^----!');
@@ -114,7 +142,7 @@ describe('cacheLookup', () => {
     const planned = plannedEvent();
     newScheduler().run(({ cold, expectObservable }) => {
       const { timeoutMs: _omitted, ...rest } = deps(aCache(() => cold('200ms (a|)', { a: stored })));
-      expectObservable(cold('(P|)', { P: planned }).pipe(cacheLookup(rest))).toBe('100ms (Tcx|)', missValues(planned, 100, 'timeout'));
+      expectObservable(cold('(P|)', { P: planned }).pipe(cacheLookup(rest))).toBe('L 99ms (Tcx|)', missValues(planned, 100, 'timeout'));
     });
   });
 
@@ -124,7 +152,7 @@ describe('cacheLookup', () => {
     const d = deps(undefined);
     newScheduler().run(({ cold, expectObservable }) => {
       const lookup = cacheLookup({ ...d, cache: aCache(() => cold<CachedAnswer | undefined>('--#', undefined, down)) });
-      expectObservable(cold('(P|)', { P: planned }).pipe(lookup)).toBe('--(Tcx|)', missValues(planned, 2, 'error'));
+      expectObservable(cold('(P|)', { P: planned }).pipe(lookup)).toBe('L-(Tcx|)', missValues(planned, 2, 'error'));
     });
     expect(d.reportSystemError).toHaveBeenCalledTimes(1);
     expect(d.reportSystemError).toHaveBeenCalledWith(
@@ -150,7 +178,7 @@ describe('cacheLookup', () => {
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const delete$ = cold<void>('   ---|');
       cache = aCache(() => cold('-(a|)', { a: corrupt }), () => delete$);
-      expectObservable(cold('(P|)', { P: planned }).pipe(cacheLookup({ ...d, cache }))).toBe('-(Tcx|)', missValues(planned, 1, 'corrupt'));
+      expectObservable(cold('(P|)', { P: planned }).pipe(cacheLookup({ ...d, cache }))).toBe('L(Tcx|)', missValues(planned, 1, 'corrupt'));
       expectSubscriptions(delete$.subscriptions).toBe('-^--!');
     });
     expect(cache.delete.mock.calls).toEqual([[keyOf(planned)]]);
@@ -166,7 +194,7 @@ describe('cacheLookup', () => {
     let cache!: FakeCache;
     newScheduler().run(({ cold, expectObservable }) => {
       cache = aCache(() => cold('-(a|)', { a: 'garbage' as unknown as CachedAnswer }));
-      expectObservable(cold('(P|)', { P: planned }).pipe(cacheLookup({ ...d, cache }))).toBe('-(Tcx|)', missValues(planned, 1, 'corrupt'));
+      expectObservable(cold('(P|)', { P: planned }).pipe(cacheLookup({ ...d, cache }))).toBe('L(Tcx|)', missValues(planned, 1, 'corrupt'));
     });
     expect(cache.delete).not.toHaveBeenCalled();
     expect(d.reportSystemError).toHaveBeenCalledTimes(1);
@@ -178,7 +206,7 @@ describe('cacheLookup', () => {
     const d = deps(undefined);
     newScheduler().run(({ cold, expectObservable }) => {
       const cache = aCache(() => cold('-(a|)', { a: 'garbage' as unknown as CachedAnswer }), () => cold<void>('--#', undefined, refused));
-      expectObservable(cold('(P|)', { P: planned }).pipe(cacheLookup({ ...d, cache }))).toBe('-(Tcx|)', missValues(planned, 1, 'corrupt'));
+      expectObservable(cold('(P|)', { P: planned }).pipe(cacheLookup({ ...d, cache }))).toBe('L(Tcx|)', missValues(planned, 1, 'corrupt'));
     });
     expect(d.reportSystemError).toHaveBeenCalledTimes(2);
     expect(d.reportSystemError).toHaveBeenLastCalledWith(refused, { requestId: 'r1', stage: 'cache', plan: planned.route.plan });
@@ -190,7 +218,7 @@ describe('cacheLookup', () => {
     const d = deps(undefined);
     newScheduler().run(({ cold, expectObservable }) => {
       const cache = aCache(() => cold('-(a|)', { a: 'garbage' as unknown as CachedAnswer }), () => { throw closed; });
-      expectObservable(cold('(P|)', { P: planned }).pipe(cacheLookup({ ...d, cache }))).toBe('-(Tcx|)', missValues(planned, 1, 'corrupt'));
+      expectObservable(cold('(P|)', { P: planned }).pipe(cacheLookup({ ...d, cache }))).toBe('L(Tcx|)', missValues(planned, 1, 'corrupt'));
     });
     expect(d.reportSystemError).toHaveBeenCalledTimes(2);
     expect(d.reportSystemError).toHaveBeenLastCalledWith(closed, { requestId: 'r1', stage: 'cache', plan: planned.route.plan });
@@ -205,7 +233,7 @@ describe('cacheLookup', () => {
         set: () => EMPTY,
         close: () => Promise.resolve(),
       };
-      expectObservable(cold('(P|)', { P: planned }).pipe(cacheLookup({ ...d, cache }))).toBe('-(Tcx|)', missValues(planned, 1, 'corrupt'));
+      expectObservable(cold('(P|)', { P: planned }).pipe(cacheLookup({ ...d, cache }))).toBe('L(Tcx|)', missValues(planned, 1, 'corrupt'));
     });
     expect(d.reportSystemError).toHaveBeenCalledTimes(1);
   });
@@ -234,16 +262,17 @@ describe('cacheLookup', () => {
     const one = plannedEvent(undefined, { requestId: 'one' });
     const two = plannedEvent(undefined, { requestId: 'two', scope: 'tenant-2' });
     newScheduler().run(({ cold, expectObservable }) => {
-      const cache = aCache(() => cold<CachedAnswer | undefined>('---(u|)', { u: undefined }));
-      const source = cold('(ab)-------|', { a: one, b: two });
+      const cache = aCache(() => cold<CachedAnswer | undefined>('----(u|)', { u: undefined }));
+      const source = cold('(ab)--------|', { a: one, b: two });
       const misses = (event: PlannedEvent, at: number) => {
-        const { T, c, x } = missValues(event, 3);
-        return { T: { ...T, requestId: event.requestId, at }, c: { ...c, requestId: event.requestId }, x: { ...x, requestId: event.requestId } };
+        const { L, T, c, x } = missValues(event, 4);
+        const own = { requestId: event.requestId };
+        return { L: { ...L, ...own, at }, T: { ...T, ...own, at }, c: { ...c, ...own }, x: { ...x, ...own } };
       };
       const a = misses(one, 0);
       const b = misses(two, 0);
-      expectObservable(source.pipe(cacheLookup(deps(cache)))).toBe('---(TcxUdy)|', {
-        T: a.T, c: a.c, x: a.x, U: b.T, d: b.c, y: b.x,
+      expectObservable(source.pipe(cacheLookup(deps(cache)))).toBe('(LV)(TcxUdy)|', {
+        L: a.L, V: b.L, T: a.T, c: a.c, x: a.x, U: b.T, d: b.c, y: b.x,
       });
     });
   });
@@ -255,18 +284,18 @@ describe('cacheLookup', () => {
       const source = cold('P-s-------k|', { P: planned, s: ev.s, k: ev.t });
       const get$ = cold('  ---(a|)', { a: stored });
       expectObservable(source.pipe(cacheLookup(deps(aCache(() => get$)))))
-        .toBe('--s(Tcta)-k|', { ...hitValues(planned, 3), s: ev.s, k: ev.t });
+        .toBe('L-s(Tcta)-k|', { ...hitValues(planned, 3), s: ev.s, k: ev.t });
     });
   });
 
-  it('unsubscribes a pending get when the stream is unsubscribed, with no events and no report', () => {
+  it('unsubscribes a pending get when the stream is unsubscribed, with no event after the running timing and no report', () => {
     const planned = plannedEvent();
     const d = deps(undefined);
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('P---', { P: planned });
       const get$ = cold('  ----(a|)', { a: stored });
       const unsub = '      ^--!';
-      expectObservable(source.pipe(cacheLookup({ ...d, cache: aCache(() => get$) })), unsub).toBe('---');
+      expectObservable(source.pipe(cacheLookup({ ...d, cache: aCache(() => get$) })), unsub).toBe('L--', { L: looking() });
       expectSubscriptions(source.subscriptions).toBe('^--!');
       expectSubscriptions(get$.subscriptions).toBe('^--!');
     });

@@ -101,8 +101,8 @@ describe('fanOutExperts', () => {
     expect(reads).toEqual({
       0: [{ expertId: 'A', attempts: 1, tokens: 0, firstTokenAt: undefined, text: '' }, b(0, '')],
       3: [{ expertId: 'A', attempts: 1, tokens: 1, firstTokenAt: 1, text: 'Al' }, b(1, 'Beta')],
-      // In the retry wait: the failed attempt's text is dropped, its token count stays until the next attempt starts.
-      10: [{ expertId: 'A', attempts: 1, tokens: 1, firstTokenAt: 1, text: '' }, b(1, 'Beta')],
+      // In the retry wait: the failed attempt's text and token count are dropped as the retry is announced.
+      10: [{ expertId: 'A', attempts: 1, tokens: 0, firstTokenAt: 1, text: '' }, b(1, 'Beta')],
       55: [{ expertId: 'A', attempts: 2, tokens: 0, firstTokenAt: 1, text: '' }, b(1, 'Beta')],
       60: [{ expertId: 'A', attempts: 2, tokens: 1, firstTokenAt: 1, text: 'Alpha' }, b(1, 'Beta')],
     });

@@ -1,10 +1,17 @@
-import { asyncScheduler, of, tap, type Observable } from 'rxjs';
+import { EMPTY, asyncScheduler, map, of, tap, type Observable, type OperatorFunction } from 'rxjs';
 import type { ChainEvent, ExpertProgress, ExpertsStartedEvent, TimingEvent } from '../../src/chain-events';
-import type { ExpertEvent, MetricsEvent, PipelineEvent, PlanEvent } from '../../src/events';
+import type { CancelledEvent, ExpertEvent, MetricsEvent, PipelineEvent, PlanEvent } from '../../src/events';
 import type { CacheFault, PipelineMetrics, Stage } from '../../src/metrics';
+import { cacheLookup } from '../../src/operators/cache-lookup';
 import { finish, type FinishDeps } from '../../src/operators/finish';
+import { fuse } from '../../src/operators/fuse';
+import { plan } from '../../src/operators/plan';
+import { untilCancelled } from '../../src/operators/until-cancelled';
+import type { CachedAnswer, FusionStrategy, RouteDecision } from '../../src/ports';
+import { createRouteBuilder } from '../../src/strategies/route-builder';
 import { everyKind } from '../support/every-kind';
-import { aReporter, bottlenecks, systemError } from '../support/operator-fixtures';
+import { answersEvent } from '../support/execution-fixtures';
+import { aReporter, bottlenecks, defaultExperts, defaultFusion, plannedEvent, systemError, validatedEvent } from '../support/operator-fixtures';
 import { newScheduler } from '../support/virtual-time';
 
 type TestDeps = FinishDeps & { reportSystemError: ReturnType<typeof aReporter>; onEnd: jest.Mock<void, [string]> };
@@ -248,5 +255,44 @@ describe('finish', () => {
       expectObservable(source.pipe(finish(deps()), tap((event) => seen.push(event)))).toBe('spc--trxu(mC|)', { ...ev, m });
     });
     'spctrxu'.split('').forEach((letter, i) => expect(seen[i]).toBe(ev[letter]));
+  });
+
+  describe('with a stage cancelled while its asynchronous work runs', () => {
+    type Chain = OperatorFunction<ChainEvent, ChainEvent>;
+    /** A stage whose work (built inside run()) settles 10 ms after it starts, with the event that starts it. */
+    const STAGES: [Stage, (work: () => Observable<never>) => { stage: Chain; trigger: ChainEvent }][] = [
+      ['routing', (work) => ({
+        stage: plan({ router: { route: () => work() as Observable<RouteDecision> }, buildRoute: createRouteBuilder(defaultExperts, defaultFusion), experts: () => [] }),
+        trigger: validatedEvent(),
+      })],
+      ['cache', (work) => ({
+        stage: cacheLookup({ cache: { get: () => work() as Observable<CachedAnswer>, set: () => EMPTY, close: () => Promise.resolve() }, guardVersion: 'g', timeoutMs: 100 }),
+        trigger: plannedEvent(),
+      })],
+      ['fusion', (work) => {
+        const fusion: FusionStrategy = { id: 'slow', version: '1', orderSensitive: true, mode: 'generate', fuse: () => work() };
+        return { stage: fuse(), trigger: answersEvent(fusion, [{ expertId: 'A', text: 'alpha', ms: 1, tokens: 1 }]) };
+      }],
+    ];
+    const FORMS: [string, (body: Observable<ChainEvent>) => Observable<ChainEvent>][] = [
+      ['fused', (body) => body],
+      ['unfused (a map in the body)', (body) => body.pipe(map((event) => event))],
+    ];
+    const cancelled: CancelledEvent = { type: 'cancelled', requestId: 'r1', reason: 'stop' };
+
+    describe.each(FORMS)('%s', (_form, form) => {
+      it.each(STAGES)('counts %s from its start up to the cancel, and stops its work then', (stage, build) => {
+        newScheduler().run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+          const work = cold<never>('10ms |');
+          const { stage: operator, trigger } = build(() => work);
+          const source = cold('s-x', { s: ev.s!, x: trigger });
+          const cancel$ = hot('  -----r', { r: 'stop' });
+          expectObservable(form(source.pipe(operator)).pipe(untilCancelled(cancel$, 'r1'), finish(deps()))).toBe('s----(mK|)', {
+            s: ev.s, K: cancelled, m: metricsEvent({ total: 5, stages: { [stage]: 3 }, bottlenecks: [stage] }),
+          });
+          expectSubscriptions(work.subscriptions).toBe('--^--!');
+        });
+      });
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { throwError, type Observable } from 'rxjs';
+import { of, throwError, type Observable } from 'rxjs';
 import type { AnswerEvent, AnswersEvent, ChainEvent, TimingEvent } from '../../src/chain-events';
 import { ExpertError, FusionError } from '../../src/errors';
 import type { StatusEvent, TokenEvent } from '../../src/events';
@@ -34,6 +34,8 @@ const deps = () => ({ reportSystemError: aReporter() });
 
 const fusionToken = (text: string): TokenEvent => ({ type: 'token', requestId: 'r1', source: 'fusion', text });
 const timing = (ms: number, at = 0): TimingEvent => ({ type: 'timing', requestId: 'r1', stage: 'fusion', at, ms });
+/** The fusion timing without `ms`: fusion started at `at` and is still running. */
+const fusing = (at = 0): TimingEvent => ({ type: 'timing', requestId: 'r1', stage: 'fusion', at });
 const answered = (event: AnswersEvent, text: string, degraded: boolean): AnswerEvent => {
   const base = { type: 'answer' as const, requestId: 'r1', text, fromCache: false, degraded, planId: event.route.plan.id };
   return event.cacheKey === undefined ? base : { ...base, cacheKey: event.cacheKey };
@@ -72,15 +74,31 @@ describe('fuse', () => {
       calls = built.calls;
       event = answersEvent(built.fusion, [zebra, delta], [new ExpertError('B', 'down', { status: 503 })]);
       const source = cold('  --n|', { n: event });
-      const expected = '     ---x--y(Ta|)';
+      const expected = '     --Fx--y(Ta|)';
       expectObservable(source.pipe(fuse(deps()))).toBe(expected, {
-        x: fusionToken('Both say'), y: fusionToken(' alpha.'), T: timing(5, 2), a: answered(event, 'Both say alpha.', true),
+        F: fusing(2), x: fusionToken('Both say'), y: fusionToken(' alpha.'), T: timing(5, 2), a: answered(event, 'Both say alpha.', true),
       });
       expectSubscriptions(fused.subscriptions).toBe('--^----!');
     });
     expect(calls).toHaveLength(1);
     expect(calls[0]?.answers).toEqual([zebra, delta]);
     expect(calls[0]?.context).toEqual({ prompt: 'Tell me', plan: event.route.plan, scheduler: expect.anything(), requestId: 'r1' });
+  });
+
+  it('emits no running fusion timing when a strategy streams and completes, or errors, synchronously', () => {
+    const d = deps();
+    const own = new FusionError('custom', 'custom fusion: refused');
+    const streamed = answersEvent(strategy(() => of('Both say', ' alpha.')).fusion, [zebra, gamma]);
+    const refused = answersEvent(strategy(() => throwError(() => own)).fusion, [zebra, gamma, delta]);
+    newScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('(n|)', { n: streamed }).pipe(fuse(d))).toBe('(xyTa|)', {
+        x: fusionToken('Both say'), y: fusionToken(' alpha.'), T: timing(0), a: answered(streamed, 'Both say alpha.', false),
+      });
+      expectObservable(cold('-(n|)', { n: refused }).pipe(fuse(d))).toBe('-(Tsa|)', {
+        T: timing(0, 1), s: fellBack('custom', 'B'), a: answered(refused, 'alpha beta gamma', true),
+      });
+    });
+    expect(d.reportSystemError.mock.calls.map(([error]) => error)).toEqual([own]);
   });
 
   it('marks the answer degraded when one expert failed and fuses the rest (select mode)', () => {
@@ -127,9 +145,9 @@ describe('fuse', () => {
       const fused = cold('  -x-#', { x: 'Partial' }, broken);
       event = answersEvent(strategy(() => fused).fusion, [zebra, gamma, delta]);
       const source = cold(' n---------|', { n: event });
-      const expected = '    -x-(Tsa)--|';
+      const expected = '    Fx-(Tsa)--|';
       expectObservable(source.pipe(fuse(d))).toBe(expected, {
-        x: fusionToken('Partial'), T: timing(3), s: fellBack('custom', 'B'), a: answered(event, 'alpha beta gamma', true),
+        F: fusing(), x: fusionToken('Partial'), T: timing(3), s: fellBack('custom', 'B'), a: answered(event, 'alpha beta gamma', true),
       });
       expectSubscriptions(fused.subscriptions).toBe('^--!');
     });
@@ -154,8 +172,8 @@ describe('fuse', () => {
     newScheduler().run(({ cold, expectObservable }) => {
       const fused = cold('  -x-y|', { x: '  ', y: '\n' });
       event = answersEvent(strategy(() => fused).fusion, [zebra, gamma, delta]);
-      expectObservable(cold('(n|)', { n: event }).pipe(fuse(d))).toBe('-x-y(Tsa|)', {
-        x: fusionToken('  '), y: fusionToken('\n'), T: timing(4), s: fellBack('custom', 'B'), a: answered(event, 'alpha beta gamma', true),
+      expectObservable(cold('(n|)', { n: event }).pipe(fuse(d))).toBe('Fx-y(Tsa|)', {
+        F: fusing(), x: fusionToken('  '), y: fusionToken('\n'), T: timing(4), s: fellBack('custom', 'B'), a: answered(event, 'alpha beta gamma', true),
       });
     });
     expect(d.reportSystemError).toHaveBeenCalledWith(
@@ -167,8 +185,8 @@ describe('fuse', () => {
     newScheduler().run(({ cold, expectObservable }) => {
       const fused = cold('  --x|', { x: ' ' });
       event = answersEvent(strategy(() => fused, 'select').fusion, [zebra, gamma, delta]);
-      expectObservable(cold('(n|)', { n: event }).pipe(fuse(deps()))).toBe('---(Tsa|)', {
-        T: timing(3), s: fellBack('custom', 'B'), a: answered(event, 'alpha beta gamma', true),
+      expectObservable(cold('(n|)', { n: event }).pipe(fuse(deps()))).toBe('F--(Tsa|)', {
+        F: fusing(), T: timing(3), s: fellBack('custom', 'B'), a: answered(event, 'alpha beta gamma', true),
       });
     });
   });
@@ -179,8 +197,8 @@ describe('fuse', () => {
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const fused = cold('  -x------y|', { x: 'slow', y: ' text' });
       event = answersEvent(strategy(() => fused).fusion, [zebra, gamma, delta]);
-      expectObservable(cold('(n|)', { n: event }).pipe(fuse(d))).toBe('-x--(Tsa|)', {
-        x: fusionToken('slow'), T: timing(4), s: fellBack('custom', 'B'), a: answered(event, 'alpha beta gamma', true),
+      expectObservable(cold('(n|)', { n: event }).pipe(fuse(d))).toBe('Fx--(Tsa|)', {
+        F: fusing(), x: fusionToken('slow'), T: timing(4), s: fellBack('custom', 'B'), a: answered(event, 'alpha beta gamma', true),
       });
       expectSubscriptions(fused.subscriptions).toBe('^---!');
     });
@@ -193,8 +211,8 @@ describe('fuse', () => {
     let event!: AnswersEvent;
     newScheduler().run(({ cold, expectObservable }) => {
       event = answersEvent(strategy(() => cold('-xy|', { x: 'in', y: ' time' })).fusion, [zebra]);
-      expectObservable(cold('(n|)', { n: event }).pipe(fuse(d))).toBe('-xy(Ta|)', {
-        x: fusionToken('in'), y: fusionToken(' time'), T: timing(3), a: answered(event, 'in time', false),
+      expectObservable(cold('(n|)', { n: event }).pipe(fuse(d))).toBe('Fxy(Ta|)', {
+        F: fusing(), x: fusionToken('in'), y: fusionToken(' time'), T: timing(3), a: answered(event, 'in time', false),
       });
     });
     expect(d.reportSystemError).not.toHaveBeenCalled();
@@ -231,13 +249,13 @@ describe('fuse', () => {
     expect(context).toEqual({ requestId: 'r1', stage: 'execution', plan: event.route.plan });
   });
 
-  it('unsubscribes a streaming strategy at the frame the subscriber leaves, with no answer and no report', () => {
+  it('unsubscribes a streaming strategy at the frame the subscriber leaves, with no answer after its tokens and no report', () => {
     const d = deps();
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const fused = cold('  -x--y|', { x: 'a', y: 'b' });
       const event = answersEvent(strategy(() => fused).fusion, [zebra, gamma, delta]);
       const unsub = '       ^--!';
-      expectObservable(cold('n|', { n: event }).pipe(fuse(d)), unsub).toBe('-x-', { x: fusionToken('a') });
+      expectObservable(cold('n|', { n: event }).pipe(fuse(d)), unsub).toBe('Fx-', { F: fusing(), x: fusionToken('a') });
       expectSubscriptions(fused.subscriptions).toBe('^--!');
     });
     expect(d.reportSystemError).not.toHaveBeenCalled();

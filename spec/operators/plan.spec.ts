@@ -1,4 +1,4 @@
-import type { Observable } from 'rxjs';
+import { EMPTY, of, throwError, type Observable } from 'rxjs';
 import type { PlannedEvent, TimingEvent } from '../../src/chain-events';
 import type { PlanEvent } from '../../src/events';
 import { plan, type PlanDeps } from '../../src/operators/plan';
@@ -29,6 +29,9 @@ const routeTo = (decision: RouteDecision | Observable<RouteDecision>): Router =>
 const chat: RouteDecision = { intent: 'chat', expertIds: ['a', 'b'] };
 
 const timing = (at: number, ms: number): TimingEvent => ({ type: 'timing', requestId: 'r1', stage: 'routing', at, ms });
+
+/** The routing timing without `ms`: routing started at `at` and is still running. */
+const routing = (at: number): TimingEvent => ({ type: 'timing', requestId: 'r1', stage: 'routing', at });
 
 /** The plan event a fresh route builder gives for `decision` (plan ids are deterministic). */
 const planEvent = (decision: RouteDecision = chat): PlanEvent => ({ type: 'plan', requestId: 'r1', plan: routeFor(decision).plan });
@@ -81,21 +84,41 @@ describe('plan', () => {
     });
   });
 
-  it('waits for an Observable router and times it', () => {
+  it('waits for an Observable router, saying at once that routing runs, and times it', () => {
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('   (v|)', validated);
       const decision$ = cold('--d|', { d: chat });
-      const expected = '      --(TpP|)';
-      expectObservable(source.pipe(plan(deps(routeTo(decision$))))).toBe(expected, { T: timing(0, 2), p: planEvent(), P: planned() });
+      const expected = '      R-(TpP|)';
+      expectObservable(source.pipe(plan(deps(routeTo(decision$))))).toBe(expected, { R: routing(0), T: timing(0, 2), p: planEvent(), P: planned() });
       expectSubscriptions(decision$.subscriptions).toBe('^-!');
     });
+  });
+
+  it('stamps the running routing timing with the frame routing started at', () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('   --v|', validated);
+      const decision$ = cold('  ---d|', { d: chat });
+      expectObservable(source.pipe(plan(deps(routeTo(decision$))))).toBe('--R--(TpP|)', { R: routing(2), T: timing(2, 3), p: planEvent(), P: planned() });
+    });
+  });
+
+  it('emits no running routing timing when an Observable router decides, errors or completes synchronously', () => {
+    const boom = new Error('router refused');
+    const reportSystemError = aReporter();
+    newScheduler().run(({ cold, expectObservable }) => {
+      const at = (router: Observable<RouteDecision>) => cold('(v|)', validated).pipe(plan(deps(routeTo(router), { reportSystemError })));
+      expectObservable(at(of(chat, { intent: 'code', expertIds: ['b'] }))).toBe('(TpP|)', { T: timing(0, 0), p: planEvent(), P: planned() });
+      expectObservable(at(throwError(() => boom))).toBe('(Te|)', { T: timing(0, 0), e: systemError('system') });
+      expectObservable(at(EMPTY)).toBe('(Te|)', { T: timing(0, 0), e: systemError('system') });
+    });
+    expect(reportSystemError.mock.calls.map(([error]) => error)).toEqual([boom, expect.objectContaining({ message: 'router completed without a decision' })]);
   });
 
   it('takes the first decision of an Observable router and unsubscribes it then', () => {
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const decision$ = cold('-d--o|', { d: chat, o: { intent: 'code', expertIds: ['b'] } });
       expectObservable(cold('(v|)', validated).pipe(plan(deps(routeTo(decision$)))))
-        .toBe('-(TpP|)', { T: timing(0, 1), p: planEvent(), P: planned() });
+        .toBe('R(TpP|)', { R: routing(0), T: timing(0, 1), p: planEvent(), P: planned() });
       expectSubscriptions(decision$.subscriptions).toBe('^!');
     });
   });
@@ -105,8 +128,8 @@ describe('plan', () => {
     newScheduler().run(({ cold, expectObservable }) => {
       const source = cold('   v-s-------t|', { v: validatedEvent(), s: ev.s, t: ev.t });
       const decision$ = cold('---d|', { d: chat });
-      const expected = '      --s(TpP)--t|';
-      expectObservable(source.pipe(plan(deps(routeTo(decision$))))).toBe(expected, { s: ev.s, t: ev.t, T: timing(0, 3), p: planEvent(), P: planned() });
+      const expected = '      R-s(TpP)--t|';
+      expectObservable(source.pipe(plan(deps(routeTo(decision$))))).toBe(expected, { s: ev.s, t: ev.t, R: routing(0), T: timing(0, 3), p: planEvent(), P: planned() });
     });
   });
 
@@ -134,7 +157,7 @@ describe('plan', () => {
     const reportSystemError = aReporter();
     newScheduler().run(({ cold, expectObservable }) => {
       const d = deps(routeTo(cold('-d|', { d: { intent: 'chat', expertIds: [] } })), { reportSystemError });
-      expectObservable(cold('(v|)', validated).pipe(plan(d))).toBe('-(Te|)', { T: timing(0, 1), e: systemError('no-experts') });
+      expectObservable(cold('(v|)', validated).pipe(plan(d))).toBe('R(Te|)', { R: routing(0), T: timing(0, 1), e: systemError('no-experts') });
     });
     expect(reportSystemError).toHaveBeenCalledTimes(1);
   });
@@ -161,7 +184,7 @@ describe('plan', () => {
     const reportSystemError = aReporter();
     newScheduler().run(({ cold, expectObservable }) => {
       const d = deps(routeTo(cold('--d|', { d: { intent: 'chat', expertIds: ['zz'] } })), { reportSystemError });
-      expectObservable(cold('(v|)', validated).pipe(plan(d))).toBe('--(Te|)', { T: timing(0, 2), e: systemError('system') });
+      expectObservable(cold('(v|)', validated).pipe(plan(d))).toBe('R-(Te|)', { R: routing(0), T: timing(0, 2), e: systemError('system') });
     });
     expect(reportSystemError).toHaveBeenCalledTimes(1);
   });
@@ -171,7 +194,7 @@ describe('plan', () => {
     const reportSystemError = aReporter();
     newScheduler().run(({ cold, expectObservable }) => {
       const d = deps(routeTo(cold<RouteDecision>('---#', undefined, boom)), { reportSystemError });
-      expectObservable(cold('(v|)', validated).pipe(plan(d))).toBe('---(Te|)', { T: timing(0, 3), e: systemError('system') });
+      expectObservable(cold('(v|)', validated).pipe(plan(d))).toBe('R--(Te|)', { R: routing(0), T: timing(0, 3), e: systemError('system') });
     });
     expect(reportSystemError).toHaveBeenCalledWith(boom, { requestId: 'r1', stage: 'routing' });
   });
@@ -180,7 +203,7 @@ describe('plan', () => {
     const reportSystemError = aReporter();
     newScheduler().run(({ cold, expectObservable }) => {
       const d = deps(routeTo(cold<RouteDecision>('--|')), { reportSystemError });
-      expectObservable(cold('(v|)', validated).pipe(plan(d))).toBe('--(Te|)', { T: timing(0, 2), e: systemError('system') });
+      expectObservable(cold('(v|)', validated).pipe(plan(d))).toBe('R-(Te|)', { R: routing(0), T: timing(0, 2), e: systemError('system') });
     });
     expect(reportSystemError).toHaveBeenCalledWith(
       expect.objectContaining({ message: 'router completed without a decision' }), { requestId: 'r1', stage: 'routing' });
@@ -225,13 +248,13 @@ describe('plan', () => {
     expect(createRouteBuilder(experts, defaultFusion)(chat).plan.id).toBe(ids[0]);
   });
 
-  it('unsubscribes a pending Observable router when the stream is unsubscribed, with no event and no report', () => {
+  it('unsubscribes a pending Observable router when the stream is unsubscribed, with no event after the running timing and no report', () => {
     const reportSystemError = aReporter();
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('   v----', validated);
       const decision$ = cold('------d|', { d: chat });
       const unsub = '         ^--!';
-      expectObservable(source.pipe(plan(deps(routeTo(decision$), { reportSystemError }))), unsub).toBe('---');
+      expectObservable(source.pipe(plan(deps(routeTo(decision$), { reportSystemError }))), unsub).toBe('R--', { R: routing(0) });
       expectSubscriptions(source.subscriptions).toBe('^--!');
       expectSubscriptions(decision$.subscriptions).toBe('^--!');
     });

@@ -1,14 +1,19 @@
-import { Observable, asyncScheduler, map, pipe, type OperatorFunction } from 'rxjs';
+import { NEVER, Observable, asyncScheduler, map, pipe, type OperatorFunction } from 'rxjs';
+import type { RunHelpers } from 'rxjs/testing';
 import type { AnswerEvent, ChainEvent, ExecuteEvent, TimingEvent } from '../../src/chain-events';
-import type { ExpertEvent, TokenEvent } from '../../src/events';
+import type { ExpertEvent, MetricsEvent, PipelineEvent, TokenEvent } from '../../src/events';
+import type { PipelineMetrics } from '../../src/metrics';
 import { fanOutExperts } from '../../src/operators/fan-out-experts';
+import { finish } from '../../src/operators/finish';
 import { fuse } from '../../src/operators/fuse';
 import { singleFlight, type SingleFlightOptions } from '../../src/operators/single-flight';
 import { staged } from '../../src/operators/staged';
-import type { Expert } from '../../src/ports';
+import { untilCancelled } from '../../src/operators/until-cancelled';
+import type { Expert, FusionStrategy } from '../../src/ports';
 import { expectPassThrough } from '../support/every-kind';
 import { executeEvent, executionDeps, fakeExpert, type TestExecutionDeps } from '../support/execution-fixtures';
-import { newScheduler, pendingTimers } from '../support/virtual-time';
+import { bottlenecks } from '../support/operator-fixtures';
+import { newScheduler, pendingTimers, record } from '../support/virtual-time';
 
 /** Fan-out and fusion (best) as the chain composes them, shared by `singleFlight`. */
 const sharedExecution = (deps: TestExecutionDeps = executionDeps(), options?: SingleFlightOptions) =>
@@ -277,5 +282,73 @@ describe('singleFlight', () => {
 
   it('passes every other kind through as the same object', () => {
     expectPassThrough(sharedExecution(), 'e');
+  });
+
+  describe('in a request\'s envelope, with its metrics', () => {
+    /** Turns the answer hand-off into `complete`, as the guard would. */
+    const completing = staged(({ next }) => (event) => {
+      next(event.type === 'answer' ? { type: 'complete', requestId: event.requestId, text: event.text, fromCache: false, degraded: event.degraded } : event);
+    });
+    /** A selecting strategy answering with `fused()` (built inside run(), on the virtual clock). */
+    const slowSelect = (fused: () => Observable<string>): FusionStrategy =>
+      ({ id: 'slow-select', version: '1', orderSensitive: true, mode: 'select', fuse: () => fused() });
+    /** Request `requestId`: its `start` and `execute` at frame `at`, through the shared flight to its terminal. */
+    const request = (
+      cold: RunHelpers['cold'], flight: OperatorFunction<ChainEvent, ChainEvent>, experts: readonly Expert[], fusion: FusionStrategy,
+      requestId: string, at: number, cancel$: Observable<string> = NEVER,
+    ): Observable<PipelineEvent> => {
+      const events: Record<string, ChainEvent> = { s: { type: 'start', requestId, at }, x: executeEvent(experts, { requestId, cacheKey: 'k', fusion }) };
+      return cold(`${'-'.repeat(at)}(sx)`, events).pipe(flight, completing, untilCancelled(cancel$, requestId), finish({ bottlenecks }));
+    };
+    const metricsOf = (events: readonly PipelineEvent[]): PipelineMetrics => {
+      const found = events.find((event): event is MetricsEvent => event.type === 'metrics');
+      if (found === undefined) throw new Error(`no metrics event in ${events.map((event) => event.type).join(', ')}`);
+      return found.metrics;
+    };
+    const stagesTotal = (metrics: PipelineMetrics): number => Object.values(metrics.stages).reduce((sum, ms) => sum + (ms ?? 0), 0);
+
+    it('counts a joiner\'s shared stages from its own start: the leader\'s execution before it joined is not its time', () => {
+      const flight = sharedExecution();
+      let leader!: ReturnType<typeof record<PipelineEvent>>;
+      let joiner!: ReturnType<typeof record<PipelineEvent>>;
+      newScheduler().run(({ cold, flush }) => {
+        // Execution 0-6 (X ends at 6), fusion 6-11: the joiner starts at 3, mid-execution.
+        const expert = fakeExpert('X', [cold('-a---b|', { a: 'Hel', b: 'lo' })]);
+        const fusion = slowSelect(() => cold('----x|', { x: 'Hello' }));
+        leader = record(request(cold, flight, [expert], fusion, 'leader', 0));
+        joiner = record(request(cold, flight, [expert], fusion, 'joiner', 3));
+        flush();
+      });
+      expect(metricsOf(leader.events)).toEqual({
+        total: 11, stages: { execution: 6, fusion: 5 }, ttft: 1, experts: {}, cacheHit: false, degraded: false, bottlenecks: ['execution'],
+      });
+      const joined = metricsOf(joiner.events);
+      expect(joined).toEqual({
+        total: 8, stages: { execution: 3, fusion: 5 }, ttft: 0, experts: {}, cacheHit: false, degraded: false, bottlenecks: ['fusion'],
+      });
+      expect(stagesTotal(joined)).toBeLessThanOrEqual(joined.total);
+      expect(joiner.events.at(-1)).toEqual({ type: 'complete', requestId: 'joiner', text: 'Hello', fromCache: false, degraded: false });
+    });
+
+    it('counts a joiner cancelled during the shared fusion from its own start: no execution time, fusion only since it joined', () => {
+      const flight = sharedExecution();
+      let leader!: ReturnType<typeof record<PipelineEvent>>;
+      let joiner!: ReturnType<typeof record<PipelineEvent>>;
+      newScheduler().run(({ cold, hot, flush }) => {
+        const expert = fakeExpert('X', [cold('-a---b|', { a: 'Hel', b: 'lo' })]);
+        const fusion = slowSelect(() => cold('----x|', { x: 'Hello' }));
+        leader = record(request(cold, flight, [expert], fusion, 'leader', 0));
+        // Joins at 8, during the fusion (6-11), and is cancelled at 10.
+        joiner = record(request(cold, flight, [expert], fusion, 'joiner', 8, hot('10ms r', { r: 'stop' })));
+        flush();
+      });
+      const joined = metricsOf(joiner.events);
+      expect(joined).toEqual({
+        total: 2, stages: { execution: 0, fusion: 2 }, ttft: 0, experts: {}, cacheHit: false, degraded: false, bottlenecks: ['fusion'],
+      });
+      expect(stagesTotal(joined)).toBeLessThanOrEqual(joined.total);
+      expect(joiner.events.at(-1)).toEqual({ type: 'cancelled', requestId: 'joiner', reason: 'stop' });
+      expect(metricsOf(leader.events)).toEqual(expect.objectContaining({ total: 11, stages: { execution: 6, fusion: 5 } }));
+    });
   });
 });

@@ -97,8 +97,10 @@ export const cacheLookup = (deps: CacheLookupDeps, scheduler: SchedulerLike = as
           with: () => throwError(() => lookupTimeout(timeoutMs)),
         }),
       );
+      let settled = false;
       run(lookup$, {
         next: (stored) => {
+          settled = true;
           if (stored === undefined || stored === null) {
             miss(event, key, at);
             return;
@@ -107,7 +109,12 @@ export const cacheLookup = (deps: CacheLookupDeps, scheduler: SchedulerLike = as
           if (E.isRight(decoded)) hit(event, key, at, decoded.right);
           else failed(event, key, at, new CacheError('decode', `malformed cache record: ${decoded.left.join('; ')}`));
         },
-        error: (error) => failed(event, key, at, error),
+        error: (error) => {
+          settled = true;
+          failed(event, key, at, error);
+        },
       });
+      // Still looking up (an asynchronous store): say so, so a cancel meanwhile still counts the lookup.
+      if (!settled) next({ type: 'timing', requestId: event.requestId, stage: 'cache', at });
     };
   });

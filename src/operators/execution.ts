@@ -102,8 +102,11 @@ export const startExecution = (
     const source = lane.expert.id;
     breakers?.failed(source);
     const reason = describeFailure(error);
-    lane.parts = []; // the failed attempt's text is dropped now, not when the next attempt starts
-    next({ type: 'retry', requestId, source, attempt, maxRetries: policy.maxRetries, delayMs, reason, discard: lane.progress.tokens > 0 });
+    const discard = lane.progress.tokens > 0;
+    // The failed attempt's text and count are dropped now, not when the next attempt starts.
+    lane.parts = [];
+    lane.progress.tokens = 0;
+    next({ type: 'retry', requestId, source, attempt, maxRetries: policy.maxRetries, delayMs, reason, discard });
     next({ type: 'status', requestId, message: `Retry ${attempt}/${policy.maxRetries} in ${delayMs}ms: ${source} (${reason})` });
   };
 

@@ -30,11 +30,11 @@ const noReport: SystemErrorReporter = () => undefined;
 /** The finishing sink of one request, delivering public events to `subscriber`. */
 export class Finisher implements StageSink {
   private readonly ledger: MetricsLedger;
-  private requestId = '';
   /** True once the terminal event went out. */
   ended = false;
 
-  constructor(private readonly subscriber: Subscriber<PipelineEvent>, private readonly deps: FinishDeps, scheduler: SchedulerLike) {
+  /** `requestId`: when known up front (else taken from the first event). */
+  constructor(private readonly subscriber: Subscriber<PipelineEvent>, private readonly deps: FinishDeps, scheduler: SchedulerLike, private requestId = '') {
     this.ledger = new MetricsLedger(() => scheduler.now());
   }
 

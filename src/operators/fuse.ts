@@ -70,13 +70,18 @@ const fuseAnswers = (event: AnswersEvent, { next, run }: StageContext, deps: Fus
     return;
   }
   const parts: string[] = [];
+  let settled = false;
   run(withDeadline(fused$, deps.timeoutMs, scheduler, strategy.id), {
     next: (chunk) => {
       parts.push(chunk);
       if (streams) next({ type: 'token', requestId, source: 'fusion', text: chunk });
     },
-    error: fallBack,
+    error: (error) => {
+      settled = true;
+      fallBack(error);
+    },
     complete: () => {
+      settled = true;
       const text = parts.join('');
       if (!HAS_TEXT.test(text)) {
         fallBack(new FusionError(strategy.id, 'Fusion produced no text'));
@@ -86,6 +91,8 @@ const fuseAnswers = (event: AnswersEvent, { next, run }: StageContext, deps: Fus
       next({ type: 'answer', requestId, text, fromCache: false, degraded, ...keyed, planId: plan.id });
     },
   });
+  // Still fusing (e.g. an aggregator asking a model): say so, so a cancel meanwhile still counts the fusion time.
+  if (!settled) next({ type: 'timing', requestId, stage: 'fusion', at });
 };
 
 /** Fails a fusion that runs longer than `ms`, so a stuck strategy falls back instead of hanging. */

@@ -49,7 +49,9 @@ export class MetricsLedger {
           this.running.set(event.stage, event.at);
         } else {
           this.running.delete(event.stage);
-          this.stages[event.stage] = (this.stages[event.stage] ?? 0) + event.ms;
+          // A single-flight joiner counts a shared stage from its own start, not the leader's.
+          const ms = Math.max(0, event.ms - Math.max(0, this.startedAt - event.at));
+          this.stages[event.stage] = (this.stages[event.stage] ?? 0) + ms;
         }
         if (event.fault !== undefined) this.cacheFault = event.fault;
         return;
@@ -75,7 +77,7 @@ export class MetricsLedger {
   snapshot(rules: BottleneckRules): PipelineMetrics {
     const now = this.now();
     const stages = { ...this.stages };
-    for (const [stage, at] of this.running) stages[stage] = (stages[stage] ?? 0) + (now - at);
+    for (const [stage, at] of this.running) stages[stage] = (stages[stage] ?? 0) + (now - Math.max(at, this.startedAt));
     const experts = this.experts(now);
     const total = now - this.startedAt;
     return {

@@ -77,9 +77,18 @@ export const plan = (deps: PlanDeps, scheduler: SchedulerLike = asyncScheduler):
         decided(event, at, decision);
         return;
       }
+      let settled = false;
       run(decision.pipe(take(1), throwIfEmpty(() => new Error('router completed without a decision'))), {
-        next: (chosen) => decided(event, at, chosen),
-        error: (error) => failed(event, at, error),
+        next: (chosen) => {
+          settled = true;
+          decided(event, at, chosen);
+        },
+        error: (error) => {
+          settled = true;
+          failed(event, at, error);
+        },
       });
+      // Still routing: say so, so a cancel meanwhile still counts the routing time.
+      if (!settled) next({ type: 'timing', requestId: event.requestId, stage: 'routing', at });
     };
   });

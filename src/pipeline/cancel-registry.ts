@@ -60,6 +60,10 @@ export class CancelRegistry {
         fire(entry.pending);
         return undefined;
       }
+      if (signal?.aborted === true) {
+        fire(abortReason(signal));
+        return undefined;
+      }
       entry.fire = fire;
       if (signal === undefined) return () => { entry.fire = undefined; };
       const onAbort = (): void => fire(abortReason(signal));
