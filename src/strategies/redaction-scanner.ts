@@ -147,8 +147,10 @@ export class Scanner implements TextView {
 
   /** After a push: the undecided text becomes `held` (from `pos`), the characters before it the context. */
   private settle(): void {
-    const { pos, chunkAt, heldAt } = this;
-    for (let i = Math.max(heldAt, pos - CONTEXT); i < pos; i++) this.context[i & RING] = this.codeAt(i);
+    const { pos, chunkAt, heldAt, context, held, chunk } = this;
+    let i = Math.max(heldAt, pos - CONTEXT);
+    for (const stop = Math.min(pos, chunkAt); i < stop; i++) context[i & RING] = held.charCodeAt(i - heldAt);
+    for (; i < pos; i++) context[i & RING] = chunk.charCodeAt(i - chunkAt);
     this.contextLength = Math.min(CONTEXT, this.contextLength + pos - heldAt);
     this.held = pos >= chunkAt ? this.chunk.slice(pos - chunkAt) : this.held.slice(pos - heldAt) + this.chunk;
     this.heldAt = pos;
@@ -201,7 +203,8 @@ export class Scanner implements TextView {
       const verdict = this.decide(p, mask, mode, n);
       if (verdict === HOLD) break;
       if (verdict === SKIP) {
-        prev = this.codeAt(p++);
+        prev = p >= chunkAt ? chunk.charCodeAt(p - chunkAt) : held.charCodeAt(p - heldAt);
+        p++;
         continue;
       }
       const r = this.winRule!;
