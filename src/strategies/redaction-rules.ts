@@ -8,9 +8,13 @@ import { apiKeyAssignmentRule, awsSecretKeyRule, passwordAssignmentRule } from '
 import { apiKeyRule, basicAuthRule, bearerTokenRule, jwtRule, privateKeyRule } from './redaction-rules-keys';
 import { cardNumberRule, emailRule } from './redaction-rules-personal';
 
+/** The rule type and its optional outlines. */
 export type { RedactionRule, RuleBlock, RuleShape, ShapeStep } from './redaction-rule';
+/** Helpers to write a rule's tail and shape. */
 export { literalAtoms, literalSteps, prefixChain, run } from './redaction-kit';
+/** Card checks the card rule uses. */
 export { cardBrand, luhnValid } from './card-number';
+/** The built-in rules, one by one (see each one's comment). */
 export {
   apiKeyAssignmentRule, apiKeyRule, awsSecretKeyRule, basicAuthRule, bearerTokenRule, cardNumberRule, emailRule, jwtRule,
   passwordAssignmentRule, privateKeyRule,

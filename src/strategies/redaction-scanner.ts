@@ -11,8 +11,9 @@
  * whole shape. Rules without a shape go through {@link TailEvents}. A block rule, once its head is
  * seen, swallows everything up to its end line, keeping only enough to find that line.
  */
+import { BlockTracker } from './block-tracker';
 import { CONTEXT as CONTEXT_CHARS, type CompiledRule, type CompiledRules } from './compiled-rules';
-import { wideHas } from './rule-shape';
+import { DEAD as WALK_DEAD, DONE as WALK_DONE, FIT as WALK_FIT, ShapeWalks } from './shape-walks';
 import { FINAL as FINAL_MODE, FORCE as FORCE_MODE, STREAM as STREAM_MODE, TailEvents, type ScanMode, type TextView } from './tail-events';
 
 // Module-local copies: an imported binding can cost a getter call per use on hot paths (tsx, esbuild's CommonJS output).
@@ -28,10 +29,9 @@ const HOLD = 1;
 const WIN = 2;
 const BLOCK = 3;
 
-/** Walk flags: some prefix fitted the whole shape; the walk failed; the position is decided for this rule. */
-const FIT = 1;
-const DEAD = 2;
-const DONE = 4;
+const FIT = WALK_FIT;
+const DEAD = WALK_DEAD;
+const DONE = WALK_DONE;
 
 /** One source's redaction state: the held text and what is known about it. */
 export class Scanner implements TextView {
@@ -51,31 +51,18 @@ export class Scanner implements TextView {
   private winEnd = 0;
   private winText = '';
   private winRule: CompiledRule | undefined;
-  /** Per shaped rule, the walk from position `walkAt`: reached `walkTo`, in `walkStep` with `walkCount` characters. */
-  private readonly walkAt: Float64Array;
-  private readonly walkTo: Float64Array;
-  private readonly walkStep: Int32Array;
-  private readonly walkCount: Int32Array;
-  private readonly walkFlags: Uint8Array;
+  private readonly walks: ShapeWalks;
   private readonly tails: TailEvents;
-  /** Inside a block: its rule and replacement, and the last characters seen (where its end line may start, from `carryMin`). */
-  private blockRule: CompiledRule | undefined;
-  private blockText = '';
-  private carry = '';
-  private carryMin = 0;
+  private readonly block = new BlockTracker();
 
   constructor(private readonly c: CompiledRules) {
-    this.walkAt = new Float64Array(c.shapedCount).fill(-1);
-    this.walkTo = new Float64Array(c.shapedCount);
-    this.walkStep = new Int32Array(c.shapedCount);
-    this.walkCount = new Int32Array(c.shapedCount);
-    this.walkFlags = new Uint8Array(c.shapedCount);
+    this.walks = new ShapeWalks(c.shapedCount);
     this.tails = new TailEvents(c.otherCount);
   }
 
   /** Characters kept in memory: the held text and its context, or inside a block what may begin its end line. */
   get kept(): number {
-    return this.blockRule === undefined ? this.held.length + this.contextLength : this.carry.length;
+    return this.block.rule === undefined ? this.held.length + this.contextLength : this.block.kept;
   }
 
   /** The text as one string, for regexes ({@link TextView}). */
@@ -96,29 +83,29 @@ export class Scanner implements TextView {
 
   /** Takes the next piece of a stream; returns what is decided. Beyond `maxHoldBack` held characters, decides all as if the text ended (blocks stay open). */
   push(text: string, maxHoldBack: number): string {
+    const { block } = this;
     let out = '';
-    if (this.blockRule === undefined) {
+    if (block.rule === undefined) {
       this.chunkAt = this.heldAt + this.held.length;
       this.chunk = text;
       this.full = undefined;
     } else {
-      const window = this.carry + text;
-      const end = this.blockEnd(window);
+      const { window, end } = block.push(text);
       if (end < 0) return '';
-      out = this.blockText;
+      out = block.replacement;
       this.load(window, end);
     }
     out += this.scan(STREAM);
-    if (this.blockRule === undefined) {
+    if (block.rule === undefined) {
       if (this.chunkAt + this.chunk.length - this.pos > maxHoldBack) out += this.scan(FORCE);
-      if (this.blockRule === undefined) this.settle();
+      if (block.rule === undefined) this.settle();
     }
     return out;
   }
 
   /** The stream ended: the rest, redacted (an open block becomes its replacement); then starts over. */
   finish(): string {
-    const out = this.blockRule === undefined ? this.scan(FINAL) : this.blockText;
+    const out = this.block.rule === undefined ? this.scan(FINAL) : this.block.replacement;
     this.load('', 0);
     return out;
   }
@@ -138,11 +125,9 @@ export class Scanner implements TextView {
     this.heldAt = this.chunkAt = this.pos = from;
     this.chunk = from === 0 ? text : text.slice(from);
     this.full = undefined;
-    this.walkAt.fill(-1);
+    this.walks.reset();
     this.tails.reset();
-    this.blockRule = undefined;
-    this.blockText = '';
-    this.carry = '';
+    this.block.close();
   }
 
   /** After a push: the undecided text becomes `held` (from `pos`), the characters before it the context. */
@@ -250,56 +235,16 @@ export class Scanner implements TextView {
   }
 
   private shapedVerdict(r: CompiledRule, p: number, mode: ScanMode, n: number): number {
+    const { walks } = this;
     const k = r.slot;
-    if (this.walkAt[k] !== p) {
-      this.walkAt[k] = p;
-      this.walkTo[k] = p;
-      this.walkStep[k] = 0;
-      this.walkCount[k] = 0;
-      this.walkFlags[k] = 0;
-    }
-    let flags = this.walkFlags[k]!;
+    let flags = walks.from(k, p);
     if ((flags & DONE) !== 0) return SKIP;
-    if ((flags & DEAD) === 0 && this.walkTo[k]! < n) flags = this.walk(r, n);
+    if ((flags & DEAD) === 0 && walks.to[k]! < n) flags = walks.walk(r.shape!, k, n, this.held, this.heldAt, this.chunk, this.chunkAt);
     const live = (flags & DEAD) === 0 && mode === STREAM;
     if ((flags & FIT) !== 0 && (r.block !== undefined || !live) && this.tryMatch(r, p)) return r.block === undefined ? WIN : BLOCK;
     if (live) return HOLD;
-    this.walkFlags[k] = flags | DONE;
+    walks.flags[k] = flags | DONE;
     return SKIP;
-  }
-
-  /** Walks rule r's shape over the characters from walkTo to n, a run of one step at a time; returns the walk's flags. */
-  private walk(r: CompiledRule, n: number): number {
-    const shape = r.shape!;
-    const { ascii, min, max, last, steps } = shape;
-    const k = r.slot;
-    let j = this.walkTo[k]!;
-    let step = this.walkStep[k]!;
-    let count = this.walkCount[k]!;
-    let flags = this.walkFlags[k]!;
-    const { chunk, chunkAt, held, heldAt } = this;
-    while (j < n) {
-      const base = step << 7;
-      const most = max[step]!;
-      for (; j < n && count < most; j++, count++) {
-        const code = j >= chunkAt ? chunk.charCodeAt(j - chunkAt) : held.charCodeAt(j - heldAt);
-        if (code < 128 ? ascii[base + code] !== 1 : !wideHas(shape, step, code)) break;
-      }
-      if (count >= min[step]! && last[step] === 1) flags |= FIT;
-      if (j >= n) break;
-      // the character at j does not extend this step: on to the next, if this one is complete
-      if (count < min[step]! || step + 1 === steps) {
-        flags |= DEAD;
-        break;
-      }
-      step++;
-      count = 0;
-    }
-    this.walkTo[k] = j;
-    this.walkStep[k] = step;
-    this.walkCount[k] = count;
-    this.walkFlags[k] = flags;
-    return flags;
   }
 
   private tailVerdict(r: CompiledRule, p: number, mode: ScanMode, n: number): number {
@@ -346,24 +291,8 @@ export class Scanner implements TextView {
   private enterBlock(r: CompiledRule, p: number, n: number): void {
     const text = this.buf;
     const from = Math.max(p - CONTEXT, this.fullAt, n - r.block!.keep);
-    this.carry = text.slice(from - this.fullAt);
-    this.carryMin = Math.max(0, this.winEnd - from);
-    this.blockRule = r;
-    this.blockText = this.winText;
+    this.block.open(r, this.winText, text.slice(from - this.fullAt), this.winEnd - from);
     this.held = this.chunk = '';
     this.full = undefined;
   }
-
-  /** Inside a block: the end of its end line in `window` (carry + new text), or -1 after keeping the window's last characters. */
-  private blockEnd(window: string): number {
-    const { end, keep } = this.blockRule!.block!;
-    end.lastIndex = this.carryMin;
-    const m = end.exec(window);
-    if (m !== null) return m.index + m[0].length;
-    const cut = window.length - keep;
-    this.carry = cut > 0 ? window.slice(cut) : window;
-    this.carryMin = Math.max(0, this.carryMin - Math.max(0, cut));
-    return -1;
-  }
 }
-
