@@ -20,17 +20,29 @@ export interface CompiledRule {
   readonly slot: number;
   /** Block rules: the end line (global) and how many characters a stream keeps inside a block. */
   readonly block: { readonly end: RegExp; readonly keep: number } | undefined;
-  /** Rules without a shape: zero-width search for the next position where `tail` reaches the end, `pattern` (or head) global, `tail` sticky. */
+  /**
+   * Rules without a shape: zero-width search for the next position where `tail` reaches the end,
+   * `pattern` (or head) global, `tail` sticky; and, when pattern and tail share their flags and the
+   * tail has no back-reference, one search for either (`pattern` first, then the tail as a look-ahead).
+   */
   readonly alive: RegExp | undefined;
   readonly finder: RegExp | undefined;
   readonly tail: RegExp | undefined;
+  readonly either: RegExp | undefined;
+  /**
+   * Rules without a shape: 1 for each ASCII character a match (or a prefix the tail holds) can
+   * begin with: those the tail matches on their own. All of them when the tail has a positive
+   * look-behind (it cannot be tested without what precedes); non-ASCII characters always count.
+   */
+  readonly firstChars: Uint8Array | undefined;
 }
 
 /** A rule list, compiled. */
 export interface CompiledRules {
   readonly rules: readonly CompiledRule[];
-  /** The shaped rules, by slot (in the rules' order). */
+  /** The shaped rules, by slot (in the rules' order), and the others. */
   readonly shaped: readonly CompiledRule[];
+  readonly others: readonly CompiledRule[];
   readonly shapedCount: number;
   readonly otherCount: number;
   /** Bits of the shaped rules a match of which can begin at ASCII `code` / cannot begin after ASCII `code`. */
@@ -57,6 +69,14 @@ const checkRule = (rule: RedactionRule, index: number): void => {
   }
 };
 
+const firstCharacters = (tail: RegExp): Uint8Array => {
+  const table = new Uint8Array(128);
+  const alone = new RegExp(`^(?:${tail.source})$`, flagsOf(tail, ''));
+  const unknown = tail.source.includes('(?<=');
+  for (let code = 0; code < 128; code++) table[code] = unknown || alone.test(String.fromCharCode(code)) ? 1 : 0;
+  return table;
+};
+
 const compileRule = (rule: RedactionRule, slot: number, shaped: boolean): CompiledRule => {
   const head = rule.block?.head ?? rule.pattern;
   const shape = shaped && rule.shape !== undefined ? compileShape(rule.id, rule.shape) : undefined;
@@ -71,6 +91,9 @@ const compileRule = (rule: RedactionRule, slot: number, shaped: boolean): Compil
     alive: shape !== undefined ? undefined : new RegExp(`(?=(?:${rule.tail.source})$)`, flagsOf(rule.tail, 'g')),
     finder: shape !== undefined ? undefined : new RegExp(head.source, flagsOf(head, 'g')),
     tail: shape !== undefined ? undefined : new RegExp(`(?:${rule.tail.source})$`, flagsOf(rule.tail, 'y')),
+    firstChars: shape !== undefined ? undefined : firstCharacters(rule.tail),
+    either: shape !== undefined || flagsOf(head, '') !== flagsOf(rule.tail, '') || /\\[1-9k]/.test(rule.tail.source) ? undefined
+      : new RegExp(`(?:${head.source})|(?=(?:${rule.tail.source})$)`, flagsOf(head, 'g')),
   };
 };
 
@@ -115,7 +138,7 @@ export const compileRules = (rules: readonly RedactionRule[]): CompiledRules => 
     secondBits[code] = bitsOf(list, (shape) => canBeSecond(shape, code));
   }
   compiled = {
-    rules: list, shaped: list.filter((r) => r.shape !== undefined), shapedCount, otherCount, startBits, barBits, secondBits,
+    rules: list, shaped: list.filter((r) => r.shape !== undefined), others: list.filter((r) => r.shape === undefined), shapedCount, otherCount, startBits, barBits, secondBits,
     wideStart: cached((code) => bitsOf(list, (shape) => canBegin(shape, code))),
     wideBar: cached((code) => bitsOf(list, (shape) => barredAfter(shape, code))),
     wideSecond: cached((code) => bitsOf(list, (shape) => canBeSecond(shape, code))),

@@ -45,6 +45,7 @@ export class Scanner implements TextView {
   /** Codes of the `contextLength` (up to CONTEXT) characters before `heldAt`, for look-behinds: position i at `i & RING`. */
   private readonly context = new Uint16Array(CONTEXT);
   private contextLength = 0;
+  private readonly contextCodes: number[] = [];
   /** The context, held text and chunk as one string (from `fullAt`), built when a regex needs it. */
   private full: string | undefined;
   private fullAt = 0;
@@ -69,9 +70,10 @@ export class Scanner implements TextView {
   get buf(): string {
     if (this.full === undefined) {
       this.fullAt = this.heldAt - this.contextLength;
-      let before = '';
-      for (let i = this.fullAt; i < this.heldAt; i++) before += String.fromCharCode(this.context[i & RING]!);
-      this.full = before + this.held + this.chunk;
+      const codes = this.contextCodes;
+      codes.length = this.contextLength;
+      for (let i = this.fullAt; i < this.heldAt; i++) codes[i - this.fullAt] = this.context[i & RING]!;
+      this.full = String.fromCharCode.apply(null, codes) + this.held + this.chunk;
     }
     return this.full;
   }
@@ -144,7 +146,8 @@ export class Scanner implements TextView {
     this.full = undefined;
   }
 
-  private codeAt(i: number): number {
+  /** The character at absolute position i (held text, pushed text, or the context before them). */
+  codeAt(i: number): number {
     if (i >= this.chunkAt) return this.chunk.charCodeAt(i - this.chunkAt);
     if (i >= this.heldAt) return this.held.charCodeAt(i - this.heldAt);
     return this.context[i & RING]!;
@@ -185,7 +188,7 @@ export class Scanner implements TextView {
         prev = code;
       }
       if (p >= n) break;
-      const verdict = this.decide(p, mask, mode, n);
+      const verdict = this.decide(p, mask, mode, n, p >= stop);
       if (verdict === HOLD) break;
       if (verdict === SKIP) {
         prev = p >= chunkAt ? chunk.charCodeAt(p - chunkAt) : held.charCodeAt(p - heldAt);
@@ -212,14 +215,14 @@ export class Scanner implements TextView {
 
   private nextTailEvent(p: number, mode: ScanMode, n: number): number {
     let stop = n;
-    for (const r of this.c.rules) if (r.shape === undefined) stop = Math.min(stop, this.tails.next(r, p, mode, n, this));
+    for (const r of this.c.others) stop = Math.min(stop, this.tails.next(r, p, mode, n, this));
     return stop;
   }
 
-  /** The first rule in order that holds or wins at p (`mask`: the shaped rules that can begin there). */
-  private decide(p: number, mask: number, mode: ScanMode, n: number): number {
+  /** The first rule in order that holds or wins at p (`mask`: the shaped rules that can begin there; `tailsHere`: a rule without a shape has an event there). */
+  private decide(p: number, mask: number, mode: ScanMode, n: number, tailsHere: boolean): number {
     const { c } = this;
-    if (c.otherCount === 0) {
+    if (!tailsHere) {
       // only shaped rules, whose bits follow the rules' order: visit the set bits, lowest first
       for (let bits = mask; bits !== 0; bits &= bits - 1) {
         const verdict = this.shapedVerdict(c.shaped[31 - Math.clz32(bits & -bits)]!, p, mode, n);

@@ -15,8 +15,8 @@ export const FORCE: ScanMode = 1;
 export const FINAL: ScanMode = 2;
 const STREAMING: ScanMode = 0;
 
-/** The text a scanner holds: `buf` starts at absolute position `origin`. */
-export interface TextView { readonly buf: string; readonly origin: number }
+/** The text a scanner holds: `buf` starts at absolute position `origin`; `codeAt` reads a character without building `buf`. */
+export interface TextView { readonly buf: string; readonly origin: number; codeAt(position: number): number }
 
 const NONE = 0;
 const ALIVE = 1;
@@ -94,8 +94,21 @@ export class TailEvents {
     return this.search(r, q + 1, mode, n, view);
   }
 
-  private search(r: CompiledRule, s: number, mode: ScanMode, n: number, view: TextView): number {
+  private search(r: CompiledRule, from: number, mode: ScanMode, n: number, view: TextView): number {
     const k = r.slot;
+    // no regex where no character can begin a match
+    const first = r.firstChars!;
+    let s = from;
+    for (; s < n; s++) {
+      const code = view.codeAt(s);
+      if (code >= 128 || first[code] === 1) break;
+    }
+    if (s >= n) {
+      this.kind[k] = NONE;
+      this.deadTo[k] = Math.max(from, n);
+      return Infinity;
+    }
+    if (mode === STREAMING && r.either !== undefined) return this.searchEither(r, s, n, view);
     let alive = n;
     if (mode === STREAMING && s < n) {
       r.alive!.lastIndex = s - view.origin;
@@ -116,6 +129,24 @@ export class TailEvents {
     if (alive < n) return this.found(k, ALIVE, alive, n, '');
     this.kind[k] = NONE;
     this.deadTo[k] = Math.max(s, n);
+    return Infinity;
+  }
+
+  /** The same search as one regex: the leftmost position where the pattern matches or the tail reaches the end. */
+  private searchEither(r: CompiledRule, s: number, n: number, view: TextView): number {
+    const { either, tail } = r;
+    const { buf, origin } = view;
+    either!.lastIndex = s - origin;
+    while (s < n) {
+      const m = either!.exec(buf);
+      if (m === null) break;
+      tail!.lastIndex = m.index;
+      if (tail!.test(buf)) return this.found(r.slot, ALIVE, m.index + origin, n, '');
+      if (m[0] !== '') return this.found(r.slot, MATCH, m.index + origin, m.index + origin + m[0].length, m[0]);
+      either!.lastIndex = m.index + 1;
+    }
+    this.kind[r.slot] = NONE;
+    this.deadTo[r.slot] = Math.max(s, n);
     return Infinity;
   }
 
