@@ -3,12 +3,14 @@
  * absent, its marker present) and every benign look-alike kept as is, in the whole text and in a
  * stream split at EVERY position into two pieces, as 1-character tokens and as word tokens.
  *
- * Figures (seed 20261124, 200 per type): 5,400 secrets of 27 types (private keys of 8 kinds and
- * 14 lengths up to 6.4 kB, 10 API-key formats, bearer tokens, API-key assignments, AWS secret keys,
- * passwords, secret/token assignments, Basic credentials, JWTs, e-mails, cards of 8 brands):
- * recall 100 %. 2,200 look-alikes of 11 kinds (millisecond and second timestamps, UUIDs, SHA-1
- * and SHA-256 hashes, order ids, phone numbers, ISBNs, versions, prose with password/secret/token/
- * bearer, base64 that is no JWT): 0 false positives. About 1.2 million streams checked.
+ * Figures (seeds 20261124 and 20261125, 200 per type): 5,400 secrets of 27 types (private keys
+ * with 7 header lines, encrypted PEM and PGP among them, 17 lengths from 222 to 6,480 characters;
+ * 10 API-key formats; bearer tokens; API-key assignments; AWS secret keys; passwords; secret/token
+ * assignments; Basic credentials; JWTs; e-mails; cards of 8 brands): recall 100 %. 2,200
+ * look-alikes of 11 kinds (millisecond and second timestamps, UUIDs, SHA-1 and SHA-256 hashes,
+ * order ids, phone numbers, ISBNs, versions, prose with password/secret/token/bearer, base64 that
+ * is no JWT): 0 false positives. About 792,000 streams checked (every split, 1-character and word
+ * tokens of each sentence).
  */
 import { builtInRules } from '../../src/strategies/redaction-rules';
 import { createRedactor, redactText } from '../../src/strategies/streaming-redactor';

@@ -275,6 +275,12 @@ describe('createRedactor', () => {
     expect(redactText(rules, 'PIN=1234 mail a@b.io')).toBe('pin=*** mail [REDACTED:email]');
   });
 
+  it('still redacts whole matches of a custom rule whose tail holds too little', () => {
+    const sloppy: RedactionRule = { id: 'sloppy', version: '1', pattern: /TICKET-\d{4}/g, tail: /TICKET-\d{0,4}$/, replace: () => '[ticket]' };
+    expect(redactText([sloppy], 'a TICKET-1234 b')).toBe('a [ticket] b');
+    expect(stream(['a TICKET-1234 b', ' c'], {}, [sloppy]).text).toBe('a [ticket] b c');
+  });
+
   it('follows a custom rule by its shape, and rejects a shape whose steps are ambiguous', () => {
     const ticket: RedactionRule = {
       id: 'ticket', version: '1', pattern: /TICKET-\d{4,6}(?!\d)/g, tail: /TICKET-\d{0,6}$/, replace: () => '[ticket]',

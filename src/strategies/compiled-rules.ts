@@ -31,8 +31,9 @@ export interface CompiledRule {
   readonly either: RegExp | undefined;
   /**
    * Rules without a shape: 1 for each ASCII character a match (or a prefix the tail holds) can
-   * begin with: those the tail matches on their own. All of them when the tail has a positive
-   * look-behind (it cannot be tested without what precedes); non-ASCII characters always count.
+   * begin with: those the tail matches on their own (it must hold every prefix of a match, the
+   * first character too). All of them when the tail has a positive look-behind (it cannot be tested
+   * without what precedes) or matches no single character; non-ASCII characters always count.
    */
   readonly firstChars: Uint8Array | undefined;
 }
@@ -74,7 +75,7 @@ const firstCharacters = (tail: RegExp): Uint8Array => {
   const alone = new RegExp(`^(?:${tail.source})$`, flagsOf(tail, ''));
   const unknown = tail.source.includes('(?<=');
   for (let code = 0; code < 128; code++) table[code] = unknown || alone.test(String.fromCharCode(code)) ? 1 : 0;
-  return table;
+  return table.includes(1) ? table : table.fill(1);
 };
 
 const compileRule = (rule: RedactionRule, slot: number, shaped: boolean): CompiledRule => {

@@ -5,9 +5,11 @@
  */
 import { wideHas, type CompiledShape } from './rule-shape';
 
-/** Walk flags: some prefix fitted the whole shape; the walk failed (the text no longer fits); the position is decided for this rule. */
+/** Walk flag: some prefix of the walked text fitted the whole shape. */
 export const FIT = 1;
+/** Walk flag: the walk failed, the text no longer fits the shape. */
 export const DEAD = 2;
+/** Walk flag: the position is decided for this rule (no match there). */
 export const DONE = 4;
 
 /** The walks of one stream, by rule slot: slot k walks from `at[k]`, reached `to[k]`, in `step[k]` with `count[k]` characters. */

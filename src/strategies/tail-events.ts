@@ -96,10 +96,10 @@ export class TailEvents {
 
   private search(r: CompiledRule, from: number, mode: ScanMode, n: number, view: TextView): number {
     const k = r.slot;
-    // no regex where no character can begin a match
+    // a stream: no regex where no character can begin a match (a whole text does not depend on the tail)
     const first = r.firstChars!;
     let s = from;
-    for (; s < n; s++) {
+    for (; s < n && mode === STREAMING; s++) {
       const code = view.codeAt(s);
       if (code >= 128 || first[code] === 1) break;
     }
