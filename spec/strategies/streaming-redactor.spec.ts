@@ -209,13 +209,14 @@ describe('createRedactor', () => {
       expect(scanner.finish()).toBe('ok');
     });
 
-    it('finds an END line split across pushes, and blocks one after another', () => {
+    it('finds an END line split across pushes, and blocks one after another, with or without an endTail', () => {
       const rnd = randomKit(11);
-      const two = `${pemBlock(rnd, 'PRIVATE KEY', 300)}\nand\n${pemBlock(rnd, 'PGP PRIVATE KEY BLOCK', 200)}\n-----END PRIVATE KEY-----`;
+      const two = `${pemBlock(rnd, 'PRIVATE KEY', 300)}\n-----END--\n${pemBlock(rnd, 'PGP PRIVATE KEY BLOCK', 200)}\n-----END PRIVATE KEY-----`;
+      const withoutEndTail = [{ ...privateKeyRule, block: { ...privateKeyRule.block!, endTail: undefined } }];
       fc.assert(
-        fc.property(fc.array(fc.nat(), { maxLength: 30 }), (cuts) => {
-          const { emitted, rest } = stream(splitAt(two, cuts));
-          expect(emitted.join('') + rest).toBe('[REDACTED:private-key]\nand\n[REDACTED:private-key]\n-----END PRIVATE KEY-----');
+        fc.property(fc.array(fc.nat(), { maxLength: 30 }), fc.constantFrom(builtInRules, withoutEndTail), (cuts, rules) => {
+          const { emitted, rest } = stream(splitAt(two, cuts), {}, rules);
+          expect(emitted.join('') + rest).toBe('[REDACTED:private-key]\n-----END--\n[REDACTED:private-key]\n-----END PRIVATE KEY-----');
         }),
         { numRuns: RUNS },
       );

@@ -18,8 +18,8 @@ export interface CompiledRule {
   readonly bit: number;
   /** Index among the shaped rules, or among the others. */
   readonly slot: number;
-  /** Block rules: the end line (global) and how many characters a stream keeps inside a block. */
-  readonly block: { readonly end: RegExp; readonly keep: number } | undefined;
+  /** Block rules: the end line (global), its longest form, and where a prefix of it reaches the end of the text (zero-width, global). */
+  readonly block: { readonly end: RegExp; readonly endLength: number; readonly endTail: RegExp | undefined } | undefined;
   /**
    * Rules without a shape: zero-width search for the next position where `tail` reaches the end,
    * `pattern` (or head) global, `tail` sticky; and, when pattern and tail share their flags and the
@@ -65,8 +65,9 @@ const checkRule = (rule: RedactionRule, index: number): void => {
   if (!(rule.pattern instanceof RegExp) || !(rule.tail instanceof RegExp)) throw bad('pattern and tail must be RegExps');
   if (typeof rule.replace !== 'function') throw bad('replace must be a function');
   const { block } = rule;
-  if (block !== undefined && (!(block.head instanceof RegExp) || !(block.end instanceof RegExp) || !Number.isInteger(block.endLength) || block.endLength < 1)) {
-    throw bad('block needs head and end RegExps and an integer endLength >= 1');
+  if (block !== undefined && (!(block.head instanceof RegExp) || !(block.end instanceof RegExp) || !Number.isInteger(block.endLength) || block.endLength < 1
+    || !(block.endTail === undefined || block.endTail instanceof RegExp))) {
+    throw bad('block needs head and end RegExps, an integer endLength >= 1 and, optionally, an endTail RegExp');
   }
 };
 
@@ -87,8 +88,11 @@ const compileRule = (rule: RedactionRule, slot: number, shaped: boolean): Compil
     shape,
     bit: shape === undefined ? 0 : 1 << slot,
     slot,
-    block: rule.block === undefined ? undefined
-      : { end: new RegExp(rule.block.end.source, flagsOf(rule.block.end, 'g')), keep: rule.block.endLength - 1 + CONTEXT },
+    block: rule.block === undefined ? undefined : {
+      end: new RegExp(rule.block.end.source, flagsOf(rule.block.end, 'g')),
+      endLength: rule.block.endLength,
+      endTail: rule.block.endTail === undefined ? undefined : new RegExp(`(?=(?:${rule.block.endTail.source})$)`, flagsOf(rule.block.endTail, 'g')),
+    },
     alive: shape !== undefined ? undefined : new RegExp(`(?=(?:${rule.tail.source})$)`, flagsOf(rule.tail, 'g')),
     finder: shape !== undefined ? undefined : new RegExp(head.source, flagsOf(head, 'g')),
     tail: shape !== undefined ? undefined : new RegExp(`(?:${rule.tail.source})$`, flagsOf(rule.tail, 'y')),

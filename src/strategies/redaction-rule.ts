@@ -34,17 +34,20 @@ export interface RuleShape {
  * Makes a rule match blocks of unbounded length: a match is `head` (at the match start) through the
  * end of the first `end` match after it, or through the end of the text when there is none. A
  * stream that has seen the head emits nothing of the block until its end line (or the end of the
- * stream) and keeps only the last `endLength - 1` characters (plus a little context) meanwhile.
+ * stream) and keeps meanwhile only what may begin that line: the last `endLength - 1` characters,
+ * or with `endTail` (optional) only those from where it matches, plus 16 characters of context.
  *
  * Contract: `pattern` means the same as `head[\s\S]*?(?:end|$)`; a match of `head` or `end` never
  * depends on text after it (no look-ahead; it ends with a fixed delimiter); `end` matches at most
- * `endLength` characters; `replace` is given the head only (so its result cannot depend on the
- * block's content), in a stream and in a whole text alike.
+ * `endLength` characters; `endTail`, anchored at the end like a rule's `tail`, matches every
+ * prefix of an end line that reaches the end of the text; `replace` is given the head only (so
+ * its result cannot depend on the block's content), in a stream and in a whole text alike.
  */
 export interface RuleBlock {
   readonly head: RegExp;
   readonly end: RegExp;
   readonly endLength: number;
+  readonly endTail?: RegExp;
 }
 
 /**

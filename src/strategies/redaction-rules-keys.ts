@@ -5,6 +5,9 @@ const LABEL = '[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----';
 const HEAD = `-----BEGIN ${LABEL}`;
 const END_LINE = `-----END ${LABEL}`;
 const KEY_BODY_TAIL = `(?:(?!${END_LINE})[\\s\\S])*(?:${END_LINE})?`;
+/** Every prefix of an END line (anchored at the end). */
+const END_LINE_TAIL = prefixChain(literalAtoms('-----END '), `[A-Z0-9 ]{0,40}${prefixChain(literalAtoms('PRIVATE KEY'),
+  `${prefixChain(literalAtoms(' BLOCK----'))}|${prefixChain(literalAtoms('----'))}`)}?`);
 
 /**
  * `-----BEGIN ... PRIVATE KEY-----` (RSA, EC, OpenSSH, encrypted, PGP ... BLOCK) through its END
@@ -18,7 +21,7 @@ export const privateKeyRule = rule('private-key', {
   replace: () => '[REDACTED:private-key]',
   shape: { steps: [...literalSteps('-----BEGIN '), run(/[A-Z0-9 ]/, 11, 57), run(/-/, 5, 5)] },
   // '-----END ' (9) + label (40) + 'PRIVATE KEY' (11) + ' BLOCK' (6) + '-----' (5)
-  block: { head: new RegExp(HEAD), end: new RegExp(END_LINE), endLength: 71 },
+  block: { head: new RegExp(HEAD), end: new RegExp(END_LINE), endLength: 71, endTail: new RegExp(`${END_LINE_TAIL}$`) },
 });
 
 const TOKEN = '[\\w.~+/-]';

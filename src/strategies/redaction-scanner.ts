@@ -200,7 +200,7 @@ export class Scanner implements TextView {
         const end = this.endAfter(r, this.winEnd);
         if (end < 0 && mode !== FINAL) {
           out += this.slice(copied, p);
-          this.enterBlock(r, p, n);
+          this.enterBlock(r, p);
           return out;
         }
         this.winEnd = end < 0 ? n : end;
@@ -291,9 +291,9 @@ export class Scanner implements TextView {
   }
 
   /** A block began at p (its head ends at winEnd) and its end line is not in sight: keep only what may begin it. */
-  private enterBlock(r: CompiledRule, p: number, n: number): void {
+  private enterBlock(r: CompiledRule, p: number): void {
     const text = this.buf;
-    const from = Math.max(p - CONTEXT, this.fullAt, n - r.block!.keep);
+    const from = Math.max(p - CONTEXT, this.fullAt);
     this.block.open(r, this.winText, text.slice(from - this.fullAt), this.winEnd - from);
     this.held = this.chunk = '';
     this.full = undefined;
