@@ -16,15 +16,16 @@ export interface DefaultGuardOptions {
 
 /**
  * The default guard: redaction rules over streamed tokens and final texts, output cut to
- * `maxLength`. Its version is a short SHA-256 of the rules' ids, versions and patterns and of
- * `maxLength`, so changing any of them changes cache keys.
+ * `maxLength`. Its version is a short SHA-256 of the rules' ids, versions, patterns (and block
+ * head and end lines) and of `maxLength`, so changing any of them changes cache keys. Throws a
+ * TypeError for a malformed rule, a RangeError for a bad `maxLength`.
  */
 export const defaultGuard = (options: DefaultGuardOptions = {}): OutputGuard => {
   const rules: readonly RedactionRule[] = Object.freeze([...(options.rules ?? builtInRules), ...(options.extraRules ?? [])]);
   const maxLength = options.maxLength ?? 100_000;
   createRedactor(rules, { maxLength }); // validates the options and compiles the rules once, now
   const version = createHash('sha256')
-    .update(JSON.stringify({ rules: rules.map((r) => [r.id, r.version, r.pattern.source, r.pattern.flags]), maxLength: String(maxLength) }))
+    .update(JSON.stringify({ rules: rules.map((r) => [r.id, r.version, r.pattern.source, r.pattern.flags, ...(r.block === undefined ? [] : [r.block.head.source, r.block.end.source])]), maxLength: String(maxLength) }))
     .digest('hex')
     .slice(0, 16);
   return {
