@@ -12,6 +12,7 @@
  *     request -> validate -> validated -> plan -> planned -> cacheLookup -> execute | answer
  *     execute -> fanOutExperts -> answers -> fuse -> answer -> guard -> guarded -> storeAnswer -> complete
  */
+import type { Usage } from './conversation';
 import type { PipelineEvent } from './events';
 import type { CacheFault, Stage } from './metrics';
 import type { Route } from './plan';
@@ -92,6 +93,8 @@ export interface AnswersEvent {
   readonly answers: readonly ExpertAnswer[];
   /** The final errors of the experts that failed. */
   readonly failures: readonly unknown[];
+  /** What every expert's attempts cost, failed ones included. */
+  readonly usage: Usage;
 }
 
 /** The answer before the guard's final pass: what `guard` consumes (from fusion or the cache). */
@@ -105,6 +108,8 @@ export interface AnswerEvent {
   readonly cacheKey?: string;
   /** The plan that produced it (stored with a cached answer). */
   readonly planId: string;
+  /** What producing it cost (experts and fusion; zero from the cache). */
+  readonly usage?: Usage;
 }
 
 /** The guarded answer: what `storeAnswer` consumes. */

@@ -2,6 +2,7 @@
  * The events one request's Observable emits (DESIGN section 3). Every event has `type` and
  * `requestId`; exactly one terminal event (`complete`, `error`, `cancelled`) comes last.
  */
+import type { Usage } from './conversation';
 import type { ExecutionPlan } from './plan';
 import type { PipelineMetrics } from './metrics';
 
@@ -33,6 +34,8 @@ export interface ExpertEvent {
   readonly outcome: ExpertOutcome; readonly ms: number; readonly tokens: number;
   /** A short, safe description of the failure (never a provider body or a URL). */
   readonly error?: string;
+  /** What the expert's attempts cost, reported by the provider or estimated. */
+  readonly usage?: Usage;
 }
 
 /** Human-readable progress, e.g. "Retry 1/2 in 180ms". */
@@ -45,6 +48,8 @@ export interface MetricsEvent { readonly type: 'metrics'; readonly requestId: st
 export interface CompleteEvent {
   readonly type: 'complete'; readonly requestId: string;
   readonly text: string; readonly fromCache: boolean; readonly degraded: boolean;
+  /** Totals over every expert and the fusion (zero for a cached answer). */
+  readonly usage?: Usage;
 }
 
 /** What went wrong, safe to show: `user: true` only for the caller's own mistakes. */

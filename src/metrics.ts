@@ -2,6 +2,7 @@
  * The `metrics` event's figures (per request). All times come from the injected clock, in ms,
  * so virtual-time tests assert exact figures.
  */
+import type { Usage } from './conversation';
 import type { ExpertOutcome } from './events';
 
 /** The timed stages of the pipeline. */
@@ -18,6 +19,8 @@ export interface ExpertMetrics {
   readonly tokens: number;
   readonly attempts: number;
   readonly outcome: ExpertOutcome;
+  /** What its attempts cost (absent while nothing is known, e.g. cancelled before any attempt ended). */
+  readonly usage?: Usage;
 }
 
 /** What the `metrics` event carries. */
@@ -35,7 +38,15 @@ export interface PipelineMetrics {
   readonly degraded: boolean;
   /** Stages over their share of the total or their budget (`'cache'`), experts much slower than the rest (`'expert:<id>'`). */
   readonly bottlenecks: readonly string[];
+  /** Present with the plugin's `pricing` option: what the experts' tokens cost, in the pricing's currency. */
+  readonly cost?: number;
 }
+
+/** What a model's tokens cost, per million, in any one currency. */
+export interface ModelPrice { readonly inputPerMillion: number; readonly outputPerMillion: number }
+
+/** Prices by model name (an expert's `model`); experts whose model is missing cost nothing. */
+export type Pricing = Readonly<Record<string, ModelPrice>>;
 
 /** Why a cache lookup counted as a miss although something was (maybe) stored: the store failed, was too slow, or held a malformed record. */
 export type CacheFault = 'error' | 'timeout' | 'corrupt';

@@ -4,14 +4,25 @@
  */
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { ErrorEvent, ExpertEvent, RetryEvent, StatusEvent, TokenEvent } from './events';
+import type { ChatMessage, GenerationParams, Usage } from './conversation';
 import type { ExecutionPlan } from './plan';
 
 /** What an expert is asked to do. */
 export interface ExpertTask {
   readonly requestId: string;
+  /** The last user message (what a single-prompt expert answers). */
   readonly prompt: string;
+  /** The whole conversation, system message and earlier turns included; the last one is `prompt`'s. */
+  readonly messages: readonly ChatMessage[];
+  /** The caller's generation parameters; an expert merges them over its own `params`. */
+  readonly params?: GenerationParams;
   /** 1-based attempt number for this expert within the request. */
   readonly attempt: number;
+  /**
+   * Call with the provider's token counts for this attempt (e.g. OpenAI's final `usage` chunk);
+   * an attempt that reports none is estimated (about 4 characters per token).
+   */
+  readonly reportUsage?: (usage: { readonly inputTokens: number; readonly outputTokens: number }) => void;
 }
 
 /** One LLM (or anything else) that answers a prompt as a stream of tokens. */
@@ -39,15 +50,25 @@ export interface ResponseCache {
 }
 
 /** One expert's finished answer, as fusion sees it. */
-export interface ExpertAnswer { readonly expertId: string; readonly text: string; readonly ms: number; readonly tokens: number }
+export interface ExpertAnswer {
+  readonly expertId: string; readonly text: string; readonly ms: number; readonly tokens: number;
+  /** What the expert's attempts cost (all of them). */
+  readonly usage?: Usage;
+}
 
 /** What a fusion strategy may use besides the answers. */
 export interface FusionContext {
+  /** The last user message. */
   readonly prompt: string;
+  /** The whole conversation (its last message is `prompt`'s). */
+  readonly messages?: readonly ChatMessage[];
+  readonly params?: GenerationParams;
   readonly plan: ExecutionPlan;
   readonly scheduler: SchedulerLike;
   /** The request being fused (the first one, under single flight). */
   readonly requestId?: string;
+  /** A generating fusion that calls a model reports that call's tokens here (added to `complete.usage`). */
+  readonly reportUsage?: (usage: Usage) => void;
 }
 
 /** Turns several expert answers into one. */
@@ -118,7 +139,11 @@ export interface CacheWriter {
 /** The request as the caller gave it, checked. */
 export interface DialogueRequest {
   readonly requestId: string;
+  /** The last user message. */
   readonly prompt: string;
+  /** The conversation (a prompt given as a string is one user message). */
+  readonly messages: readonly ChatMessage[];
+  readonly params?: GenerationParams;
   readonly scope?: string;
 }
 
@@ -145,7 +170,10 @@ export interface RouteDecision {
 export interface RouteInput {
   /** The request being planned. */
   readonly requestId?: string;
+  /** The last user message. */
   readonly prompt: string;
+  /** The whole conversation. */
+  readonly messages?: readonly ChatMessage[];
   readonly scope?: string;
   readonly experts: readonly ExpertStatus[];
   /** Requests in flight (this one included), the concurrency limit, and the plugin's shedding threshold. */

@@ -11,7 +11,7 @@ const badRequest = new ExpertError('A', 'Bad request', { status: 400 });
 const connectionReset = new ExpertError('A', 'Connection reset', { failure: 'network' });
 const rateLimited = (retryAfterMs: number): ExpertError => new ExpertError('A', 'Rate limited', { status: 429, retryAfterMs });
 
-const task = { requestId: 'r1', prompt: 'Tell me' };
+const task = { requestId: 'r1', prompt: 'Tell me', messages: [{ role: 'user' as const, content: 'Tell me' }] };
 
 /** A notice as `onRetry` got it, with the (virtual) time of the call. */
 interface Noticed extends RetryNotice { readonly at: number }

@@ -22,8 +22,8 @@ const timing = (at: number, ms: number, requestId = 'r1'): TimingEvent => ({ typ
 const answersOf = (execute: ExecuteEvent, answers: ExpertAnswer[], failures: unknown[] = []): AnswersEvent => {
   const { requestId, request, route, cacheKey } = execute;
   return cacheKey === undefined
-    ? { type: 'answers', requestId, request, route, answers, failures }
-    : { type: 'answers', requestId, request, route, cacheKey, answers, failures };
+    ? { type: 'answers', requestId, request, route, answers, failures, usage: expect.anything() }
+    : { type: 'answers', requestId, request, route, cacheKey, answers, failures, usage: expect.anything() };
 };
 const retry = (source: string, attempt: number, delayMs: number, reason: string, discard: boolean): RetryEvent =>
   ({ type: 'retry', requestId: 'r1', source, attempt, maxRetries: 2, delayMs, reason, discard });

@@ -13,10 +13,12 @@ const start = (at = 0, requestId = 'r1'): StartEvent => ({ type: 'start', reques
 
 const timing = (at = 0, ms = 0, requestId = 'r1'): TimingEvent => ({ type: 'timing', requestId, stage: 'validation', at, ms });
 
-const validated = (request: DialogueRequest, injection?: readonly string[]): ValidatedEvent =>
-  (injection === undefined
+const validated = (given: Omit<DialogueRequest, 'messages'> & Partial<Pick<DialogueRequest, 'messages'>>, injection?: readonly string[]): ValidatedEvent => {
+  const request: DialogueRequest = { ...given, messages: given.messages ?? [{ role: 'user', content: given.prompt }] };
+  return injection === undefined
     ? { type: 'validated', requestId: request.requestId, request }
-    : { type: 'validated', requestId: request.requestId, request, injection });
+    : { type: 'validated', requestId: request.requestId, request, injection };
+};
 
 const validationError = (issues: string[], requestId = 'r1'): ErrorEvent => ({
   type: 'error', requestId,

@@ -8,7 +8,8 @@ const experts = [
   simulatedExpert({ id: 'deep', answer: 'Signals are synchronous; observables may be async.', tokenDelayMs: 20 }),
 ];
 const route = createRouteBuilder(registerExperts(experts), bestFusion())({ intent: 'chat', expertIds: ['fast', 'deep'] });
-const ask: ChainEvent = { type: 'execute', requestId: 'ui-1', request: { requestId: 'ui-1', prompt: 'Signals or observables?' }, route };
+const prompt = 'Signals or observables?';
+const ask: ChainEvent = { type: 'execute', requestId: 'ui-1', request: { requestId: 'ui-1', prompt, messages: [{ role: 'user', content: prompt }] }, route };
 
 interface View { readonly lanes: Readonly<Record<string, string>>; readonly answer?: string }
 

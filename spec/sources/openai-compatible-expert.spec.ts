@@ -6,7 +6,7 @@ import { chunk, DONE, fakeOpenAIServer, roleChunk, trackingFetch, type FakeOpenA
 
 const KEY = 'sk-test-NEVER-LEAK-9f83c1d2';
 const PROMPT = 'Explain binary trees';
-const task: ExpertTask = { requestId: 'r1', prompt: PROMPT, attempt: 1 };
+const task: ExpertTask = { requestId: 'r1', prompt: PROMPT, messages: [{ role: 'user', content: PROMPT }], attempt: 1 };
 
 /** Everything an Observable did, in order; `settled` resolves at its error or completion. */
 interface Recording { tokens: string[]; error?: unknown; completed: boolean; settled: Promise<void> }

@@ -4,7 +4,7 @@ import { ExpertError } from '../../src/errors';
 import type { ExpertTask } from '../../src/ports';
 import { simulatedExpert, type SimulatedExpert, type SimulatedExpertOptions, type SimulatedFault } from '../../src/sources/simulated-expert';
 
-const task = (attempt = 1, prompt = 'How do binary trees balance?'): ExpertTask => ({ requestId: 'r1', prompt, attempt });
+const task = (attempt = 1, prompt = 'How do binary trees balance?'): ExpertTask => ({ requestId: 'r1', prompt, messages: [{ role: 'user', content: prompt }], attempt });
 const abc = { a: 'one', b: ' two', c: ' three' };
 
 /** Collects a zero-delay expert's tokens synchronously. */

@@ -30,7 +30,7 @@ export const everyKind = (requestId = 'r1'): Record<string, ChainEvent> => {
     v: { type: 'validated', requestId, request },
     P: { type: 'planned', requestId, request, route },
     e: { type: 'execute', requestId, request, route, cacheKey: 'k' },
-    A: { type: 'answers', requestId, request, route, cacheKey: 'k', answers: [{ expertId: 'a', text: 'hi', ms: 3, tokens: 1 }], failures: [] },
+    A: { type: 'answers', requestId, request, route, cacheKey: 'k', answers: [{ expertId: 'a', text: 'hi', ms: 3, tokens: 1 }], failures: [], usage: { inputTokens: 1, outputTokens: 1, estimated: true } },
     a: { type: 'answer', requestId, text: 'hi', fromCache: false, degraded: false, cacheKey: 'k', planId: route.plan.id },
     g: { type: 'guarded', requestId, text: 'hi', fromCache: false, degraded: false, cacheKey: 'k', planId: route.plan.id },
     S: { type: 'experts-started', requestId, at: 0, progress: () => [] },

@@ -8,6 +8,7 @@ import type { FanOutDeps } from '../../src/operators/fan-out-experts';
 import type { Route } from '../../src/plan';
 import type { Expert, ExpertAnswer, ExpertTask, FusionStrategy, SystemErrorContext } from '../../src/ports';
 import { createCircuitBreakers, type CircuitBreakers } from '../../src/strategies/circuit-breaker';
+import { NO_USAGE } from '../../src/conversation';
 import { bestFusion } from '../../src/strategies/fusion-best';
 import { createRouteBuilder, registerExperts } from '../../src/strategies/route-builder';
 
@@ -58,7 +59,7 @@ export const executeEvent = (
   experts: readonly Expert[],
   { fusion = bestFusion(), prompt = 'Tell me', requestId = 'r1', cacheKey }: { fusion?: FusionStrategy; prompt?: string; requestId?: string; cacheKey?: string } = {},
 ): ExecuteEvent => {
-  const base = { type: 'execute' as const, requestId, request: { requestId, prompt }, route: routeOf(experts, fusion) };
+  const base = { type: 'execute' as const, requestId, request: { requestId, prompt, messages: [{ role: 'user' as const, content: prompt }] }, route: routeOf(experts, fusion) };
   return cacheKey === undefined ? base : { ...base, cacheKey };
 };
 
@@ -67,6 +68,9 @@ export const answersEvent = (
   fusion: FusionStrategy, answers: readonly ExpertAnswer[], failures: readonly unknown[] = [], cacheKey: string | null = 'key-1',
 ): AnswersEvent => {
   const experts = ['A', 'B', 'C'].map((id) => fakeExpert(id, []));
-  const base = { type: 'answers' as const, requestId: 'r1', request: { requestId: 'r1', prompt: 'Tell me' }, route: routeOf(experts, fusion), answers, failures };
+  const base = {
+    type: 'answers' as const, requestId: 'r1', request: { requestId: 'r1', prompt: 'Tell me', messages: [{ role: 'user' as const, content: 'Tell me' }] },
+    route: routeOf(experts, fusion), answers, failures, usage: NO_USAGE,
+  };
   return cacheKey === null ? base : { ...base, cacheKey };
 };

@@ -23,7 +23,7 @@ export const aFusion = (id = 'best', version = '1', orderSensitive = true): Fusi
 export const aGuard = (version = 'guard-1'): OutputGuard =>
   ({ id: 'test-guard', version, open: () => ({ push: (text) => text, flush: () => '' }), apply: (text) => text });
 
-export const limits: RequestLimits = { maxPromptChars: 100, maxScopeChars: 32 };
+export const limits: RequestLimits = { maxPromptChars: 100, maxMessages: 20, maxScopeChars: 32 };
 
 export const bottlenecks = defaultBottleneckRules(100);
 
@@ -46,8 +46,10 @@ export const requestEvent = (input: unknown = 'Hello there', options: unknown = 
   ({ type: 'request', requestId, at, input, options });
 
 /** A checked request. */
-export const aRequest = (request: Partial<DialogueRequest> = {}): DialogueRequest =>
-  ({ requestId: 'r1', prompt: 'Hello there', ...request });
+export const aRequest = (request: Partial<DialogueRequest> = {}): DialogueRequest => {
+  const prompt = request.prompt ?? 'Hello there';
+  return { requestId: 'r1', prompt, messages: [{ role: 'user', content: prompt }], ...request };
+};
 
 /** A request that went through validation: what `plan` consumes. */
 export const validatedEvent = (request: Partial<DialogueRequest> = {}, injection?: readonly string[]): ValidatedEvent => {

@@ -15,6 +15,7 @@
 import * as E from 'fp-ts/Either';
 import { EMPTY, asyncScheduler, defaultIfEmpty, defer, take, throwError, timeout, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { ChainEvent, PlannedEvent } from '../chain-events';
+import { NO_USAGE } from '../conversation';
 import { CacheError } from '../errors';
 import type { CacheFault } from '../metrics';
 import type { CacheWriter, CachedAnswer, ResponseCache, SystemErrorReporter } from '../ports';
@@ -56,7 +57,7 @@ export const cacheLookup = (deps: CacheLookupDeps, scheduler: SchedulerLike = as
       next({ type: 'timing', requestId, stage: 'cache', at, ms: scheduler.now() - at });
       next({ type: 'cache', requestId, hit: true, key });
       next({ type: 'token', requestId, source: 'cache', text: answer.text });
-      next({ type: 'answer', requestId, text: answer.text, fromCache: true, degraded: false, cacheKey: key, planId: event.route.plan.id });
+      next({ type: 'answer', requestId, text: answer.text, fromCache: true, degraded: false, cacheKey: key, planId: event.route.plan.id, usage: NO_USAGE });
     };
     const miss = (event: PlannedEvent, key: string, at: number, fault?: CacheFault): void => {
       const { requestId, request, route } = event;

@@ -2,21 +2,24 @@
  * `startExecution(event, context, deps, scheduler, release)`: runs every expert of an `execute`
  * hand-off at once inside a stage (see fan-out-experts.ts). Emits `experts-started`, each token
  * the moment it arrives, `retry` and `status` before each retry wait, one `expert` event per
- * expert as it ends, then the execution `timing` and the `answers` hand-off. Unsubscribing the
- * stage stops every expert at once; `release` (the execution slot) is freed when the execution
- * ends either way.
+ * expert as it ends (with what its attempts cost), then the execution `timing` and the `answers`
+ * hand-off. Unsubscribing the stage stops every expert at once; `release` (the execution slot)
+ * is freed when the execution ends either way.
  *
  * Per token: one event object, a counter and an array push (the answer text is joined once, at
- * the end). No clock read: the expert's deadlines watch the counter.
+ * the end). No clock read after an expert's first token: its deadlines watch the counter.
+ * Lanes and the execution are small classes rather than closures: a request holds them while it
+ * runs, so their size is per-request memory.
  */
 import { Subscription, type SchedulerLike } from 'rxjs';
 import type { ExecuteEvent, ExpertProgress } from '../chain-events';
+import { addUsage, estimateTokens, NO_USAGE, type Usage } from '../conversation';
 import { ExpertError, isRetriable } from '../errors';
 import type { ExpertEvent } from '../events';
 import type { Expert, ExpertAnswer, SystemErrorReporter } from '../ports';
 import type { CircuitBreakers } from '../strategies/circuit-breaker';
 import { describeFailure } from '../strategies/describe-failure';
-import { expertRun, type ExpertRunDeps, type RetryNotice, type RunProgress } from './expert-run';
+import { expertRun, type ExpertRunDeps, type RetryNotice, type RunProgress, type RunTask } from './expert-run';
 import type { StageContext } from './staged';
 
 /** Any non-whitespace character: an answer of only whitespace is empty (no copy, unlike `trim()`). */
@@ -29,112 +32,180 @@ export interface ExecutionDeps extends Omit<ExpertRunDeps, 'onRetry'> {
   readonly reportSystemError?: SystemErrorReporter;
 }
 
-/** One expert's part of an execution. */
-interface Lane {
-  readonly expert: Expert;
-  readonly progress: RunProgress;
+/** One expert's part of an execution; it is also the observer of the expert's tokens. */
+class Lane implements RunProgress {
+  tokens = 0;
+  attempts = 0;
   /** The current attempt's tokens, joined once at the end. */
-  parts: string[];
+  parts: string[] = [];
   firstTokenAt: number | undefined;
+  /** The provider's report for the current attempt, if any. */
+  reported: { readonly inputTokens: number; readonly outputTokens: number } | undefined;
+  /** What the ended attempts cost. */
+  usage: Usage = NO_USAGE;
+  readonly task: RunTask;
+
+  constructor(readonly expert: Expert, readonly slot: number, private readonly execution: Execution) {
+    const { requestId, request } = execution.event;
+    this.task = {
+      requestId, prompt: request.prompt, messages: request.messages,
+      ...(request.params === undefined ? {} : { params: request.params }),
+      reportUsage: (usage) => { this.reported = usage; },
+    };
+  }
+
+  next(text: string): void {
+    // One clock read per expert (its first token), none per token after.
+    if (this.tokens++ === 0 && this.firstTokenAt === undefined) this.firstTokenAt = this.execution.now();
+    this.parts.push(text);
+    this.execution.token(this.expert.id, text);
+  }
+
+  error(error: unknown): void {
+    this.endAttempt();
+    this.execution.failed(this, error);
+  }
+
+  complete(): void {
+    this.endAttempt();
+    this.execution.succeeded(this);
+  }
+
+  /** Adds the attempt that just ended to the usage: as the provider reported it, else estimated. */
+  endAttempt(): void {
+    const reported = this.reported;
+    this.reported = undefined;
+    let output = 0;
+    if (reported === undefined) for (const part of this.parts) output += part.length;
+    this.usage = addUsage(this.usage, reported === undefined
+      ? { inputTokens: this.execution.inputTokens, outputTokens: estimateTokens(output), estimated: true }
+      : { inputTokens: reported.inputTokens, outputTokens: reported.outputTokens, estimated: false });
+  }
+
+  progress(): ExpertProgress {
+    return { expertId: this.expert.id, attempts: this.attempts, tokens: this.tokens, firstTokenAt: this.firstTokenAt, textSoFar: () => this.parts.join('') };
+  }
 }
 
-const progressOf = (lane: Lane): ExpertProgress => ({
-  expertId: lane.expert.id,
-  attempts: lane.progress.attempts,
-  tokens: lane.progress.tokens,
-  firstTokenAt: lane.firstTokenAt,
-  textSoFar: () => lane.parts.join(''),
-});
+/** The state of one execution. */
+class Execution {
+  readonly at: number;
+  readonly lanes: Lane[];
+  readonly answers: (ExpertAnswer | undefined)[] = [];
+  readonly failures: unknown[] = [];
+  readonly group = new Subscription();
+  /** The conversation's estimated input tokens (for attempts whose provider reports none). */
+  readonly inputTokens: number;
+  private remaining: number;
+
+  constructor(readonly event: ExecuteEvent, private readonly context: StageContext, private readonly deps: ExecutionDeps, private readonly scheduler: SchedulerLike) {
+    this.at = scheduler.now();
+    let characters = 0;
+    for (const message of event.request.messages) characters += message.content.length;
+    this.inputTokens = estimateTokens(characters);
+    this.lanes = event.route.experts.map((expert, slot) => new Lane(expert, slot, this));
+    this.remaining = this.lanes.length;
+  }
+
+  now(): number {
+    return this.scheduler.now();
+  }
+
+  token(source: string, text: string): void {
+    this.context.next({ type: 'token', requestId: this.event.requestId, source, text });
+  }
+
+  start(): void {
+    const { next, run } = this.context;
+    const { requestId } = this.event;
+    const { breakers } = this.deps;
+    next({ type: 'experts-started', requestId, at: this.at, progress: () => this.lanes.map((lane) => lane.progress()) });
+    if (this.lanes.length === 0) {
+      this.allEnded();
+      return;
+    }
+    for (const lane of this.lanes) {
+      const id = lane.expert.id;
+      const admission = breakers?.tryStart(id) ?? 'run';
+      if (admission === 'refused') {
+        this.failed(lane, new ExpertError(id, 'Circuit open: the expert is being probed by another request', { failure: 'circuit-open' }));
+        continue;
+      }
+      // A probe that ends in neither a clean answer nor a counted failure (cancel, 4xx) is freed for another run.
+      if (admission === 'probe') this.group.add(() => breakers?.abandoned(id));
+      const tokens$ = expertRun(lane.expert, lane.task, lane, { ...this.deps, onRetry: (notice) => this.announce(lane, notice) }, this.scheduler);
+      this.group.add(run(tokens$, lane));
+    }
+  }
+
+  succeeded(lane: Lane): void {
+    const text = lane.parts.join('');
+    if (!HAS_TEXT.test(text)) {
+      this.failed(lane, new ExpertError(lane.expert.id, 'Empty answer', { failure: 'protocol' }));
+      return;
+    }
+    this.answers[lane.slot] = { expertId: lane.expert.id, text, ms: this.scheduler.now() - this.at, tokens: lane.tokens, usage: lane.usage };
+    this.deps.breakers?.succeeded(lane.expert.id);
+    this.ended(lane, 'ok');
+  }
+
+  failed(lane: Lane, error: unknown): void {
+    if (isRetriable(error)) this.deps.breakers?.failed(lane.expert.id);
+    this.failures.push(error);
+    const report = this.deps.reportSystemError ?? (() => undefined);
+    report(error, { requestId: this.event.requestId, stage: `expert:${lane.expert.id}`, plan: this.event.route.plan });
+    this.ended(lane, 'failed', error);
+  }
+
+  private announce(lane: Lane, { error, attempt, delayMs }: RetryNotice): void {
+    const source = lane.expert.id;
+    const { requestId } = this.event;
+    const { maxRetries } = this.deps.retry;
+    this.deps.breakers?.failed(source);
+    const reason = describeFailure(error);
+    const discard = lane.tokens > 0;
+    lane.endAttempt();
+    // The failed attempt's text and count are dropped now, not when the next attempt starts.
+    lane.parts = [];
+    lane.tokens = 0;
+    this.context.next({ type: 'retry', requestId, source, attempt, maxRetries, delayMs, reason, discard });
+    this.context.next({ type: 'status', requestId, message: `Retry ${attempt}/${maxRetries} in ${delayMs}ms: ${source} (${reason})` });
+  }
+
+  private ended(lane: Lane, outcome: 'ok' | 'failed', error?: unknown): void {
+    const { requestId } = this.event;
+    const ms = this.scheduler.now() - this.at;
+    const expertId = lane.expert.id;
+    const { tokens, usage } = lane;
+    const expertEvent: ExpertEvent = error === undefined
+      ? { type: 'expert', requestId, expertId, outcome, ms, tokens, usage }
+      : { type: 'expert', requestId, expertId, outcome, ms, tokens, error: describeFailure(error), usage };
+    this.context.next(expertEvent);
+    if (--this.remaining === 0) this.allEnded();
+  }
+
+  private allEnded(): void {
+    const { requestId, request, route, cacheKey } = this.event;
+    const { next } = this.context;
+    next({ type: 'timing', requestId, stage: 'execution', at: this.at, ms: this.scheduler.now() - this.at });
+    const clean = this.answers.filter((answer): answer is ExpertAnswer => answer !== undefined);
+    const usage = this.lanes.reduce((total, lane) => addUsage(total, lane.usage), NO_USAGE);
+    next({ type: 'answers', requestId, request, route, ...(cacheKey === undefined ? {} : { cacheKey }), answers: clean, failures: this.failures, usage });
+    this.group.unsubscribe();
+  }
+}
 
 /** Runs the experts of `event` (see the module doc). */
 export const startExecution = (
   event: ExecuteEvent,
-  { next, run, add }: StageContext,
+  context: StageContext,
   deps: ExecutionDeps,
   scheduler: SchedulerLike,
   release?: () => void,
 ): void => {
-  const { requestId, request, route, cacheKey } = event;
-  const { breakers, retry: policy } = deps;
-  const report = deps.reportSystemError ?? (() => undefined);
-  const at = scheduler.now();
-  const lanes: Lane[] = route.experts.map((expert) => ({ expert, progress: { tokens: 0, attempts: 0 }, parts: [], firstTokenAt: undefined }));
-  const answers: (ExpertAnswer | undefined)[] = [];
-  const failures: unknown[] = [];
-  const group = new Subscription();
-  if (release !== undefined) group.add(release);
-  add(group);
-  let remaining = lanes.length;
-
-  const ended = (lane: Lane, outcome: 'ok' | 'failed', error?: unknown): void => {
-    const ms = scheduler.now() - at;
-    const expertId = lane.expert.id;
-    const tokens = lane.progress.tokens;
-    const expertEvent: ExpertEvent = error === undefined
-      ? { type: 'expert', requestId, expertId, outcome, ms, tokens }
-      : { type: 'expert', requestId, expertId, outcome, ms, tokens, error: describeFailure(error) };
-    next(expertEvent);
-    if (--remaining === 0) allEnded();
-  };
-  const allEnded = (): void => {
-    next({ type: 'timing', requestId, stage: 'execution', at, ms: scheduler.now() - at });
-    const clean = answers.filter((answer): answer is ExpertAnswer => answer !== undefined);
-    next({ type: 'answers', requestId, request, route, ...(cacheKey === undefined ? {} : { cacheKey }), answers: clean, failures });
-    group.unsubscribe();
-  };
-  const failed = (lane: Lane, error: unknown): void => {
-    if (isRetriable(error)) breakers?.failed(lane.expert.id);
-    failures.push(error);
-    report(error, { requestId, stage: `expert:${lane.expert.id}`, plan: route.plan });
-    ended(lane, 'failed', error);
-  };
-  const succeeded = (lane: Lane, slot: number): void => {
-    const text = lane.parts.join('');
-    if (!HAS_TEXT.test(text)) {
-      failed(lane, new ExpertError(lane.expert.id, 'Empty answer', { failure: 'protocol' }));
-      return;
-    }
-    answers[slot] = { expertId: lane.expert.id, text, ms: scheduler.now() - at, tokens: lane.progress.tokens };
-    breakers?.succeeded(lane.expert.id);
-    ended(lane, 'ok');
-  };
-  const announce = (lane: Lane, { error, attempt, delayMs }: RetryNotice): void => {
-    const source = lane.expert.id;
-    breakers?.failed(source);
-    const reason = describeFailure(error);
-    const discard = lane.progress.tokens > 0;
-    // The failed attempt's text and count are dropped now, not when the next attempt starts.
-    lane.parts = [];
-    lane.progress.tokens = 0;
-    next({ type: 'retry', requestId, source, attempt, maxRetries: policy.maxRetries, delayMs, reason, discard });
-    next({ type: 'status', requestId, message: `Retry ${attempt}/${policy.maxRetries} in ${delayMs}ms: ${source} (${reason})` });
-  };
-
-  next({ type: 'experts-started', requestId, at, progress: () => lanes.map(progressOf) });
-  if (remaining === 0) {
-    allEnded();
-    return;
-  }
-  const task = { requestId, prompt: request.prompt };
-  lanes.forEach((lane, slot) => {
-    const id = lane.expert.id;
-    const admission = breakers?.tryStart(id) ?? 'run';
-    if (admission === 'refused') {
-      failed(lane, new ExpertError(id, 'Circuit open: the expert is being probed by another request', { failure: 'circuit-open' }));
-      return;
-    }
-    // A probe that ends in neither a clean answer nor a counted failure (cancel, 4xx) is freed for another run.
-    if (admission === 'probe') group.add(() => breakers?.abandoned(id));
-    const tokens$ = expertRun(lane.expert, task, lane.progress, { ...deps, onRetry: (notice) => announce(lane, notice) }, scheduler);
-    group.add(run(tokens$, {
-      next: (text) => {
-        // One clock read per expert (its first token), none per token after.
-        if (lane.progress.tokens++ === 0 && lane.firstTokenAt === undefined) lane.firstTokenAt = scheduler.now();
-        lane.parts.push(text);
-        next({ type: 'token', requestId, source: id, text });
-      },
-      error: (error) => failed(lane, error),
-      complete: () => succeeded(lane, slot),
-    }));
-  });
+  const execution = new Execution(event, context, deps, scheduler);
+  if (release !== undefined) execution.group.add(release);
+  context.add(execution.group);
+  execution.start();
 };
+

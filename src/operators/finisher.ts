@@ -8,7 +8,7 @@
 import type { SchedulerLike, Subscriber } from 'rxjs';
 import { isHandoff, type ChainEvent } from '../chain-events';
 import { isTerminal, type PipelineEvent, type TerminalEvent } from '../events';
-import type { BottleneckRules } from '../metrics';
+import type { BottleneckRules, Pricing } from '../metrics';
 import type { SystemErrorReporter } from '../ports';
 import { defaultBottleneckRules } from '../strategies/bottlenecks';
 import { systemErrorEvent } from '../strategies/error-events';
@@ -22,6 +22,8 @@ export interface FinishDeps {
   readonly reportSystemError?: SystemErrorReporter;
   /** Called once per request, on its terminal event, before `metrics` is emitted. */
   readonly onEnd?: (requestId: string) => void;
+  /** Prices per model: adds `cost` to the metrics. */
+  readonly pricing?: Pricing;
 }
 
 const DEFAULT_RULES = defaultBottleneckRules(100);
@@ -35,7 +37,7 @@ export class Finisher implements StageSink {
 
   /** `requestId`: when known up front (else taken from the first event). */
   constructor(private readonly subscriber: Subscriber<PipelineEvent>, private readonly deps: FinishDeps, scheduler: SchedulerLike, private requestId = '') {
-    this.ledger = new MetricsLedger(() => scheduler.now());
+    this.ledger = new MetricsLedger(() => scheduler.now(), scheduler.now(), deps.pricing);
   }
 
   next(event: ChainEvent): void {

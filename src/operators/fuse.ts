@@ -15,6 +15,7 @@
  */
 import { asyncScheduler, map, takeUntil, timer, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { AnswersEvent, ChainEvent } from '../chain-events';
+import { addUsage } from '../conversation';
 import { FusionError } from '../errors';
 import type { AnswerScorer, SystemErrorReporter } from '../ports';
 import { pickBest } from '../strategies/agreement-scorer';
@@ -42,6 +43,7 @@ export const fuse = (deps: FuseDeps = {}, scheduler: SchedulerLike = asyncSchedu
 
 const fuseAnswers = (event: AnswersEvent, { next, run }: StageContext, deps: FuseDeps, scheduler: SchedulerLike): void => {
   const { requestId, answers, failures, route, request, cacheKey } = event;
+  let usage = event.usage;
   const report = deps.reportSystemError ?? (() => undefined);
   const plan = route.plan;
   const context = { requestId, stage: 'fusion', plan };
@@ -60,11 +62,14 @@ const fuseAnswers = (event: AnswersEvent, { next, run }: StageContext, deps: Fus
     report(FusionError.isInstance(error) ? error : new FusionError(strategy.id, 'Fusion failed', { cause: error }), context);
     const best = pickBest(answers, deps.scorer);
     next({ type: 'status', requestId, message: `Fusion "${strategy.id}" failed; using ${best.expertId}'s answer` });
-    next({ type: 'answer', requestId, text: best.text, fromCache: false, degraded: true, ...keyed, planId: plan.id });
+    next({ type: 'answer', requestId, text: best.text, fromCache: false, degraded: true, ...keyed, planId: plan.id, usage });
   };
   let fused$: Observable<string>;
   try {
-    fused$ = strategy.fuse(answers, { prompt: request.prompt, plan, scheduler, requestId });
+    fused$ = strategy.fuse(answers, {
+      prompt: request.prompt, messages: request.messages, ...(request.params === undefined ? {} : { params: request.params }),
+      plan, scheduler, requestId, reportUsage: (spent) => { usage = addUsage(usage, spent); },
+    });
   } catch (error) {
     fallBack(error);
     return;
@@ -88,7 +93,7 @@ const fuseAnswers = (event: AnswersEvent, { next, run }: StageContext, deps: Fus
         return;
       }
       timing();
-      next({ type: 'answer', requestId, text, fromCache: false, degraded, ...keyed, planId: plan.id });
+      next({ type: 'answer', requestId, text, fromCache: false, degraded, ...keyed, planId: plan.id, usage });
     },
   });
   // Still fusing (e.g. an aggregator asking a model): say so, so a cancel meanwhile still counts the fusion time.

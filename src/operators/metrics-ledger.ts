@@ -7,10 +7,11 @@
  */
 import type { ChainEvent, ExpertProgress } from '../chain-events';
 import type { ExpertOutcome } from '../events';
-import type { BottleneckRules, CacheFault, ExpertMetrics, PipelineMetrics, Stage } from '../metrics';
+import type { Usage } from '../conversation';
+import type { BottleneckRules, CacheFault, ExpertMetrics, PipelineMetrics, Pricing, Stage } from '../metrics';
 import { findBottlenecks } from '../strategies/bottlenecks';
 
-interface Ended { readonly ms: number; readonly tokens: number; readonly outcome: ExpertOutcome }
+interface Ended { readonly ms: number; readonly tokens: number; readonly outcome: ExpertOutcome; readonly usage: Usage | undefined }
 
 /** Collects one request's metrics from its events. */
 export class MetricsLedger {
@@ -18,6 +19,7 @@ export class MetricsLedger {
   private readonly stages: Partial<Record<Stage, number>> = {};
   private readonly running = new Map<Stage, number>();
   private expertIds: readonly string[] = [];
+  private models: ReadonlyMap<string, string> = new Map();
   private readonly ended = new Map<string, Ended>();
   private executionAt: number | undefined;
   private progress: (() => readonly ExpertProgress[]) | undefined;
@@ -26,7 +28,7 @@ export class MetricsLedger {
   private cacheFault: CacheFault | undefined;
   private degraded = false;
 
-  constructor(private readonly now: () => number, startedAt = now()) {
+  constructor(private readonly now: () => number, startedAt = now(), private readonly pricing?: Pricing) {
     this.startedAt = startedAt;
   }
 
@@ -43,6 +45,7 @@ export class MetricsLedger {
         return;
       case 'plan':
         this.expertIds = event.plan.tasks.map((task) => task.expertId);
+        if (this.pricing !== undefined) this.models = new Map(event.plan.tasks.map((task) => [task.expertId, task.model]));
         return;
       case 'timing':
         if (event.ms === undefined) {
@@ -61,7 +64,7 @@ export class MetricsLedger {
         this.running.set('execution', event.at);
         return;
       case 'expert':
-        this.ended.set(event.expertId, { ms: event.ms, tokens: event.tokens, outcome: event.outcome });
+        this.ended.set(event.expertId, { ms: event.ms, tokens: event.tokens, outcome: event.outcome, usage: event.usage });
         return;
       case 'cache':
         if (event.hit) this.cacheHit = true;
@@ -89,7 +92,19 @@ export class MetricsLedger {
       degraded: this.degraded,
       bottlenecks: findBottlenecks(total, stages, experts, rules),
       ...(this.cacheFault === undefined ? {} : { cacheFault: this.cacheFault }),
+      ...(this.pricing === undefined ? {} : { cost: this.costOf(experts) }),
     };
+  }
+
+  /** What the experts' usage costs by the pricing table (a model it does not list costs nothing). */
+  private costOf(experts: Readonly<Record<string, ExpertMetrics>>): number {
+    let cost = 0;
+    for (const [id, figures] of Object.entries(experts)) {
+      const price = this.pricing?.[this.models.get(id) ?? ''];
+      if (price === undefined || figures.usage === undefined) continue;
+      cost += (figures.usage.inputTokens * price.inputPerMillion + figures.usage.outputTokens * price.outputPerMillion) / 1e6;
+    }
+    return cost;
   }
 
   /** Every planned expert once execution started: how it ended, or its progress (cancelled). */
@@ -105,7 +120,7 @@ export class MetricsLedger {
       const ended = this.ended.get(id);
       experts[id] = ended === undefined
         ? { ttft, ms: now - startedAt, tokens: seen?.tokens ?? 0, attempts, outcome: 'cancelled' }
-        : { ttft, ms: ended.ms, tokens: ended.tokens, attempts, outcome: ended.outcome };
+        : { ttft, ms: ended.ms, tokens: ended.tokens, attempts, outcome: ended.outcome, ...(ended.usage === undefined ? {} : { usage: ended.usage }) };
     }
     return experts;
   }

@@ -66,7 +66,7 @@ export const plan = (deps: PlanDeps, scheduler: SchedulerLike = asyncScheduler):
       let decision: RouteDecision | Observable<RouteDecision>;
       try {
         decision = deps.router.route({
-          requestId: event.requestId, prompt: event.request.prompt, scope: event.request.scope,
+          requestId: event.requestId, prompt: event.request.prompt, messages: event.request.messages, scope: event.request.scope,
           experts: deps.experts(), load: deps.load?.() ?? NO_LOAD,
         });
       } catch (error) {

@@ -29,7 +29,7 @@ export const storeAnswer = ({ cache, writer, reportSystemError }: StoreAnswerDep
       next(event);
       return;
     }
-    const { requestId, text, fromCache, degraded, cacheKey: key, planId } = event;
+    const { requestId, text, fromCache, degraded, cacheKey: key, planId, usage } = event;
     if (cache !== undefined && key !== undefined && !fromCache && !degraded) {
       const record = { text, createdAt: scheduler.now(), planId };
       // defer: a store whose set() throws on call is a failed write too, not a failed request.
@@ -38,5 +38,5 @@ export const storeAnswer = ({ cache, writer, reportSystemError }: StoreAnswerDep
       if (writer === undefined) write$.subscribe({ error: onError });
       else writer.run(key, write$, onError);
     }
-    next({ type: 'complete', requestId, text, fromCache, degraded });
+    next(usage === undefined ? { type: 'complete', requestId, text, fromCache, degraded } : { type: 'complete', requestId, text, fromCache, degraded, usage });
   });

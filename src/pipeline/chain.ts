@@ -15,7 +15,7 @@
 import { of, pipe, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { ChainEvent, RequestEvent } from '../chain-events';
 import type { PipelineEvent } from '../events';
-import type { BottleneckRules } from '../metrics';
+import type { BottleneckRules, Pricing } from '../metrics';
 import type { CacheWriter, Coordinator, OutputGuard, ResponseCache, Router, SystemErrorReporter, Validator, ExpertStatus, RouteInput } from '../ports';
 import { cacheLookup } from '../operators/cache-lookup';
 import type { ExpertDeadlines } from '../operators/expert-deadlines';
@@ -59,6 +59,7 @@ export interface ChainDeps {
   readonly reportSystemError: SystemErrorReporter;
   readonly onEnd: (requestId: string) => void;
   readonly coordinator?: Coordinator;
+  readonly pricing?: Pricing;
 }
 
 /** Runs one request to its terminal event; `cancel$` emits a reason to cancel it. */
@@ -98,7 +99,7 @@ export const buildChain = (deps: ChainDeps): Chain => {
     execution: singleFlight(pipe(fanOutOperator, fuseOperator), { coordinate }),
     guard: guard({ guard: deps.guard }, scheduler),
     storeAnswer: storeAnswer({ cache: deps.cache, writer: deps.writer, reportSystemError }, scheduler),
-    finish: finish({ bottlenecks: deps.bottlenecks, reportSystemError, onEnd: deps.onEnd }, scheduler),
+    finish: finish({ bottlenecks: deps.bottlenecks, reportSystemError, onEnd: deps.onEnd, ...(deps.pricing === undefined ? {} : { pricing: deps.pricing }) }, scheduler),
   };
   const preflight = pipe(operators.validate, operators.plan, operators.cacheLookup);
   const execution = pipe(operators.execution, operators.guard, operators.storeAnswer);

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { asyncScheduler, catchError, filter, firstValueFrom, lastValueFrom, Observable, of, type SchedulerLike, type Subscription } from 'rxjs';
 import { eachValueFrom } from 'rxjs-for-await';
+import type { DialogueInput, GenerationParams } from '../conversation';
 import { CancelledError, OverloadedError, SystemError, ValidationError } from '../errors';
 import { isTerminal, type PipelineEvent, type TerminalEvent } from '../events';
 import type { Coordinator, ExpertStatus, ResponseCache, SystemErrorContext } from '../ports';
@@ -27,6 +28,8 @@ export interface ProcessOptions {
   readonly signal?: AbortSignal;
   /** Tenant or user: one scope's cached answers are never served to another. */
   readonly scope?: string;
+  /** Generation parameters for every expert (merged over each expert's own params); part of the cache key. */
+  readonly params?: GenerationParams;
 }
 
 const optionsObject = (options: unknown): Partial<Record<keyof ProcessOptions, unknown>> =>
@@ -102,6 +105,7 @@ export class DialoguePlugin {
       reportSystemError: this.reportSystemError,
       onEnd: (requestId) => this.requests.release(requestId),
       coordinator: options.coordination,
+      ...(options.pricing === undefined ? {} : { pricing: options.pricing }),
     });
     this.run = chain.run;
     this.operators = chain.operators;
@@ -112,8 +116,11 @@ export class DialoguePlugin {
     });
   }
 
-  /** The request as a cold Observable of events: work starts on subscribe; unsubscribing tears it all down. */
-  process(prompt: string, options?: ProcessOptions): Observable<PipelineEvent> {
+  /**
+   * The request as a cold Observable of events: work starts on subscribe; unsubscribing tears it
+   * all down. `input`: a prompt (one user message) or a conversation whose last message is the user's.
+   */
+  process(input: DialogueInput, options?: ProcessOptions): Observable<PipelineEvent> {
     return new Observable<PipelineEvent>((subscriber) => {
       const opts = optionsObject(options);
       const requestId = typeof opts.requestId === 'string' ? opts.requestId : randomUUID();
@@ -125,18 +132,18 @@ export class DialoguePlugin {
       if (refusal !== undefined) return this.refused(requestId, at, refusal).subscribe(subscriber);
       const { cancel$, release } = this.requests.register(requestId, signal);
       subscriber.add(release);
-      return this.run({ type: 'request', requestId, at, input: prompt, options }, cancel$).subscribe(subscriber);
+      return this.run({ type: 'request', requestId, at, input, options }, cancel$).subscribe(subscriber);
     });
   }
 
   /** The same events as an async iterable; leaving the `for await` loop early stops the request. */
-  stream(prompt: string, options?: ProcessOptions): AsyncIterable<PipelineEvent> {
-    return eachValueFrom(this.process(prompt, options));
+  stream(input: DialogueInput, options?: ProcessOptions): AsyncIterable<PipelineEvent> {
+    return eachValueFrom(this.process(input, options));
   }
 
   /** The final text; rejects with ValidationError, CancelledError, OverloadedError or SystemError. */
-  ask(prompt: string, options?: ProcessOptions): Promise<string> {
-    return lastValueFrom(this.process(prompt, options).pipe(filter(isTerminal))).then(textOrThrow);
+  ask(input: DialogueInput, options?: ProcessOptions): Promise<string> {
+    return lastValueFrom(this.process(input, options).pipe(filter(isTerminal))).then(textOrThrow);
   }
 
   /**

@@ -1,5 +1,6 @@
 /** The plugin's options, their defaults, and their validation (all problems at once). */
 import type { SchedulerLike } from 'rxjs';
+import type { Pricing } from '../metrics';
 import type { Clock, Coordinator, Expert, FusionStrategy, OutputGuard, ResponseCache, Router, SystemErrorContext, Validator } from '../ports';
 import type { FusionName } from '../strategies/fusion-registry';
 import type { InjectionHeuristic } from '../strategies/injection-heuristics';
@@ -18,9 +19,9 @@ export interface DialoguePluginOptions {
   readonly retry?: { readonly maxRetries?: number; readonly baseDelayMs?: number; readonly maxDelayMs?: number; readonly random?: () => number };
   /** Per-attempt expert deadlines and the cache lookup deadline (ms). Defaults: 30 s, 30 s, 120 s, 100 ms. */
   readonly timeouts?: { readonly firstTokenMs?: number; readonly idleMs?: number; readonly totalMs?: number; readonly cacheMs?: number };
-  /** Defaults: 100 000 code points, 64 concurrent, 256 queued. */
+  /** Defaults: 100 000 code points (a prompt, or a conversation's messages in all), 1000 messages, 64 concurrent, 256 queued. */
   readonly limits?: {
-    readonly maxPromptChars?: number; readonly maxConcurrent?: number; readonly maxQueued?: number;
+    readonly maxPromptChars?: number; readonly maxMessages?: number; readonly maxConcurrent?: number; readonly maxQueued?: number;
     /** Above this many requests in flight the default router asks only half the experts. Default: never. */
     readonly shedExpertsAbove?: number;
   };
@@ -42,6 +43,8 @@ export interface DialoguePluginOptions {
    * coordinator (e.g. `redisCoordinator()`). `close()` closes it. Default: none.
    */
   readonly coordination?: Coordinator;
+  /** Prices per model (per million input and output tokens): adds `cost` to every request's metrics. */
+  readonly pricing?: Pricing;
   /** Default: the scheduler's clock. */
   readonly clock?: Clock;
   /** Default: `asyncScheduler` (virtual inside `TestScheduler.run`). */
@@ -52,7 +55,7 @@ export interface DialoguePluginOptions {
 export interface ResolvedNumbers {
   readonly retry: { maxRetries: number; baseDelayMs: number; maxDelayMs: number };
   readonly timeouts: { firstTokenMs: number; idleMs: number; totalMs: number; cacheMs: number };
-  readonly limits: { maxPromptChars: number; maxScopeChars: number; maxConcurrent: number; maxQueued: number; shedExpertsAbove: number };
+  readonly limits: { maxPromptChars: number; maxMessages: number; maxScopeChars: number; maxConcurrent: number; maxQueued: number; shedExpertsAbove: number };
   readonly breaker: { failureThreshold: number; cooldownMs: number };
 }
 
@@ -121,6 +124,18 @@ export const resolveNumbers = (options: DialoguePluginOptions): ResolvedNumbers 
     problems.push("inputGuard.injection must be 'flag', 'block' or 'off'");
   }
   if (retry?.random !== undefined && typeof retry.random !== 'function') problems.push('retry.random must be a function');
+  if (raw.pricing !== undefined) {
+    const pricing = raw.pricing;
+    const price = (value: unknown): boolean => typeof value === 'number' && Number.isFinite(value) && value >= 0;
+    if (!isObject(pricing) || Array.isArray(pricing)) problems.push('pricing must be an object of { inputPerMillion, outputPerMillion } by model');
+    else {
+      for (const [model, entry] of Object.entries(pricing)) {
+        if (!isObject(entry) || !price(entry.inputPerMillion) || !price(entry.outputPerMillion)) {
+          problems.push(`pricing["${model.slice(0, 40)}"] must be { inputPerMillion, outputPerMillion }, numbers >= 0`);
+        }
+      }
+    }
+  }
   const resolved: ResolvedNumbers = {
     retry: {
       maxRetries: number(problems, retry, 'retry', 'maxRetries', 2, { integer: true }),
@@ -135,6 +150,7 @@ export const resolveNumbers = (options: DialoguePluginOptions): ResolvedNumbers 
     },
     limits: {
       maxPromptChars: number(problems, limits, 'limits', 'maxPromptChars', 100_000, { min: 1, integer: true }),
+      maxMessages: number(problems, limits, 'limits', 'maxMessages', 1000, { min: 1, integer: true }),
       maxScopeChars: 256,
       maxConcurrent: number(problems, limits, 'limits', 'maxConcurrent', 64, { min: 1, integer: true, allowInfinity: true }),
       maxQueued: number(problems, limits, 'limits', 'maxQueued', 256, { integer: true, allowInfinity: true }),

@@ -14,10 +14,11 @@
 import { createParser } from 'eventsource-parser';
 import { Observable, type Subscriber } from 'rxjs';
 import { ExpertError } from '../errors';
+import type { GenerationParams } from '../conversation';
 import type { Expert, ExpertTask } from '../ports';
 import { parseRetryAfter } from '../strategies/backoff';
 import { prepareRequest, type FetchLike, type PreparedRequest } from './openai/request-options';
-import { readStreamEvent } from './openai/stream-event';
+import { readStreamEvent, type ReportedUsage } from './openai/stream-event';
 
 export type { FetchLike } from './openai/request-options';
 
@@ -39,7 +40,26 @@ export interface OpenAICompatibleExpertOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** The fetch to use. Default: `globalThis.fetch`, looked up at request time. */
   readonly fetch?: FetchLike;
+  /**
+   * Ask for the token counts (`stream_options: { include_usage: true }`) and report them to the
+   * pipeline. Default true; turn it off for a server that refuses `stream_options`.
+   */
+  readonly includeUsage?: boolean;
+  /** After the `finish_reason`, how long to wait for the usage chunk or `[DONE]` before ending anyway. Default 2000 ms. */
+  readonly usageGraceMs?: number;
 }
+
+/** The task's generation params in OpenAI's wire names. */
+const wireParams = (params: GenerationParams | undefined): Record<string, unknown> => {
+  if (params === undefined) return {};
+  const wire: Record<string, unknown> = {};
+  if (params.maxTokens !== undefined) wire.max_tokens = params.maxTokens;
+  if (params.temperature !== undefined) wire.temperature = params.temperature;
+  if (params.topP !== undefined) wire.top_p = params.topP;
+  if (params.stop !== undefined) wire.stop = params.stop;
+  if (params.seed !== undefined) wire.seed = params.seed;
+  return wire;
+};
 
 /**
  * Creates an Expert that streams from an OpenAI-compatible server. Throws a TypeError on bad
@@ -47,9 +67,11 @@ export interface OpenAICompatibleExpertOptions {
  * object of strings, params with `messages` or a `stream` other than true, ...); the messages
  * never quote the URL, a header value or the key.
  *
- * Each subscription makes one request and emits the answer's tokens. Unsubscribing aborts the
- * request at once, also while waiting for the next chunk, which closes the connection. Errors
- * are `ExpertError`s:
+ * Each subscription makes one request with the whole conversation (`task.messages`), the
+ * expert's `params` and, over them, the task's generation params in OpenAI's names
+ * (`max_tokens`, `temperature`, `top_p`, `stop`, `seed`), and emits the answer's tokens; the
+ * provider's token counts go to `task.reportUsage`. Unsubscribing aborts the request at once,
+ * also while waiting for the next chunk, which closes the connection. Errors are `ExpertError`s:
  * - a non-2xx answer: message `HTTP <status>`, `status`, `retryAfterMs` from `Retry-After`,
  *   retriable for 408, 429 and 5xx; the body is discarded, never quoted;
  * - an `error` object inside the stream: retriable when its code or type names an overload,
@@ -63,12 +85,20 @@ export function openAICompatibleExpert(options: OpenAICompatibleExpertOptions): 
   const request = prepareRequest(options);
   const { model, params } = options;
   const id = options.id ?? model;
+  const includeUsage = options.includeUsage ?? true;
+  const graceMs = options.usageGraceMs ?? 2000;
+  if (typeof includeUsage !== 'boolean') throw new TypeError('openAICompatibleExpert: includeUsage must be a boolean');
+  if (!(Number.isFinite(graceMs) && graceMs >= 0)) throw new TypeError('openAICompatibleExpert: usageGraceMs must be a number >= 0');
   const stream = (task: ExpertTask): Observable<string> =>
     // new Observable, not from(asyncIterator): that would notice an unsubscribe only when the next chunk arrives.
     new Observable<string>((subscriber) => {
       const controller = new AbortController(); // created on subscribe, one per attempt
-      const body = JSON.stringify({ model, messages: [{ role: 'user', content: task.prompt }], stream: true, ...params });
-      readAnswer(id, request, body, controller.signal, subscriber).then(
+      const messages = task.messages ?? [{ role: 'user', content: task.prompt }];
+      const body = JSON.stringify({
+        model, messages, stream: true, ...(includeUsage ? { stream_options: { include_usage: true } } : {}), ...params, ...wireParams(task.params),
+      });
+      const reading = { graceMs: includeUsage ? graceMs : 0, reportUsage: task.reportUsage };
+      readAnswer(id, request, body, controller.signal, subscriber, reading).then(
         () => subscriber.complete(),
         (error: unknown) => {
           if (!subscriber.closed) subscriber.error(error); // closed: the rejection is our own abort, kept silent
@@ -79,8 +109,11 @@ export function openAICompatibleExpert(options: OpenAICompatibleExpertOptions): 
   return { id, model, version: options.version ?? '1', params, stream };
 }
 
+/** How to read the end of a stream: how long to wait for usage after the finish, and where usage goes. */
+interface Reading { readonly graceMs: number; readonly reportUsage: ExpertTask['reportUsage'] }
+
 /** Sends the request and emits the answer's tokens; resolves at its clean end, or when unsubscribed. */
-async function readAnswer(id: string, request: PreparedRequest, body: string, signal: AbortSignal, subscriber: Subscriber<string>): Promise<void> {
+async function readAnswer(id: string, request: PreparedRequest, body: string, signal: AbortSignal, subscriber: Subscriber<string>, reading: Reading): Promise<void> {
   let response: Response;
   try {
     response = await request.fetch(request.url, { method: 'POST', headers: request.headers, body, signal });
@@ -98,47 +131,68 @@ async function readAnswer(id: string, request: PreparedRequest, body: string, si
     throw new ExpertError(id, 'Expected an event stream, got a JSON answer', { failure: 'protocol' });
   }
   if (response.body === null) throw cutShort(id);
-  return readEvents(id, response.body.getReader(), subscriber);
+  return readEvents(id, response.body.getReader(), subscriber, reading);
 }
 
-/** The read loop: decodes chunks (multi-byte characters may straddle them), parses the events, emits the text. */
-async function readEvents(id: string, reader: ReadableStreamDefaultReader<Uint8Array>, subscriber: Subscriber<string>): Promise<void> {
+/**
+ * The read loop: decodes chunks (multi-byte characters may straddle them), parses the events,
+ * emits the text. After the `finish_reason` it reads on for the usage chunk until `[DONE]`, the
+ * body's end, or `graceMs` (a server that keeps the connection open after the answer).
+ */
+async function readEvents(id: string, reader: ReadableStreamDefaultReader<Uint8Array>, subscriber: Subscriber<string>, reading: Reading): Promise<void> {
   const decoder = new TextDecoder();
   let ended = false;
+  let done = false;
   let ending = false;
+  let usage: ReportedUsage | undefined;
   let failure: ExpertError | undefined;
   const parser = createParser({
     onEvent: ({ data, event }) => {
-      if (ended || failure !== undefined || subscriber.closed) return; // anything after the end is ignored
+      if (done || failure !== undefined || subscriber.closed) return; // anything after the end is ignored
       const step = readStreamEvent(id, data, event);
       if (step._tag === 'failure') {
         // Unparsable data at the very end is a body cut mid-event: reported below as a network error.
         if (!(ending && step.malformed)) failure = step.error;
+        // After the answer's end, a broken trailer (usage) is not worth failing the answer for.
+        if (ended) {
+          failure = undefined;
+          done = true;
+        }
         return;
       }
-      if (step.text !== '') subscriber.next(step.text);
-      ended = step.end;
+      if (step.text !== '' && !ended) subscriber.next(step.text);
+      if (step.usage !== undefined) usage = step.usage;
+      ended ||= step.end;
+      done ||= step.done === true || (ended && (usage !== undefined || reading.graceMs === 0));
     },
   });
   // The teardown's abort ends the body too, unless a custom fetch ignores the signal: cancel it as well.
   subscriber.add(() => {
     reader.cancel().catch(() => undefined);
   });
-  for (;;) {
-    const chunk = await reader.read().catch((error: unknown) => {
-      throw networkError(id, 'Connection closed before the end of the answer', error);
-    });
-    if (subscriber.closed) return;
-    if (chunk.done) {
-      ending = true;
-      parser.feed(`${decoder.decode()}\n\n`); // dispatches a last event whose blank line never came
-    } else {
-      parser.feed(decoder.decode(chunk.value, { stream: true }));
+  let grace: ReturnType<typeof setTimeout> | undefined;
+  try {
+    for (;;) {
+      const chunk = await reader.read().catch((error: unknown) => {
+        if (ended) return { done: true as const, value: undefined }; // the grace timer's cancel, or a cut trailer
+        throw networkError(id, 'Connection closed before the end of the answer', error);
+      });
+      if (subscriber.closed) return;
+      if (chunk.done) {
+        ending = true;
+        parser.feed(`${decoder.decode()}\n\n`); // dispatches a last event whose blank line never came
+      } else {
+        parser.feed(decoder.decode(chunk.value, { stream: true }));
+      }
+      if (failure !== undefined) throw failure;
+      if (done || (ended && chunk.done)) break;
+      if (chunk.done) throw cutShort(id);
+      if (ended && grace === undefined) grace = setTimeout(() => { reader.cancel().catch(() => undefined); }, reading.graceMs);
     }
-    if (failure !== undefined) throw failure;
-    if (ended || subscriber.closed) return;
-    if (chunk.done) throw cutShort(id);
+  } finally {
+    clearTimeout(grace);
   }
+  if (usage !== undefined) reading.reportUsage?.(usage);
 }
 
 const cutShort = (id: string): ExpertError =>

@@ -7,6 +7,7 @@
  */
 import { asyncScheduler, Observable, type SchedulerAction, type SchedulerLike, type Subscriber } from 'rxjs';
 import { ExpertError } from '../errors';
+import type { ChatMessage } from '../conversation';
 import type { Expert, ExpertTask } from '../ports';
 
 /** The faults a simulated expert can inject. 'stall' stops emitting and never ends. */
@@ -27,8 +28,11 @@ export interface SimulatedExpertOptions {
   readonly model?: string;
   readonly version?: string;
   readonly params?: Readonly<Record<string, unknown>>;
-  /** Default: a deterministic sentence or three built from the prompt and the id. */
-  readonly answer?: string | ((prompt: string) => string);
+  /**
+   * Default: a deterministic sentence or three built from the prompt (the last user message) and
+   * the id. A function gets the prompt and the whole conversation.
+   */
+  readonly answer?: string | ((prompt: string, messages: readonly ChatMessage[]) => string);
   readonly firstTokenDelayMs?: number;
   readonly tokenDelayMs?: number;
   /** The first fault matching the task's attempt applies. */
@@ -48,7 +52,9 @@ const KINDS: readonly string[] = ['unavailable', 'rate-limited', 'network', 'bad
  * Creates a simulated expert. Tokens are the answer's words with their leading whitespace
  * (`/\s*\S+/g`), so they join to the answer without its trailing whitespace; an empty answer
  * completes at once. Zero delays emit synchronously. A fault replaces the token after
- * `afterTokens` (or the completion, when the answer is shorter). Throws a TypeError on bad options.
+ * `afterTokens` (or the completion, when the answer is shorter). The task's `params` are
+ * honoured as a model would: `maxTokens` cuts the answer to that many tokens, `stop` ends it
+ * before the first stop sequence. Throws a TypeError on bad options.
  */
 export function simulatedExpert(options: SimulatedExpertOptions): SimulatedExpert {
   validate(options);
@@ -67,7 +73,10 @@ export function simulatedExpert(options: SimulatedExpertOptions): SimulatedExper
       const run: Run = { subscriber, stats, id, fault, delay, tokens: fixed ?? [], i: 0, stop: 0, ended: false };
       subscriber.add(() => settle(run));
       try {
-        run.tokens = fixed ?? tokenize(typeof answer === 'function' ? answer(task.prompt) : defaultAnswer(id, task.prompt));
+        const text = typeof answer === 'function' ? answer(task.prompt, task.messages ?? [{ role: 'user', content: task.prompt }])
+          : typeof answer === 'string' && task.params?.stop === undefined ? undefined
+            : answer ?? defaultAnswer(id, task.prompt);
+        run.tokens = limited(text === undefined ? fixed ?? [] : tokenize(stopped(text, task.params?.stop)), task.params?.maxTokens);
       } catch (error) {
         run.ended = true;
         stats.failed++;
@@ -134,6 +143,21 @@ function faultError(id: string, { error, retryAfterMs }: SimulatedFault): Expert
 }
 
 const tokenize = (text: string): readonly string[] => text.match(/\s*\S+/g) ?? [];
+
+/** The text up to the first of the stop sequences (as a model stops before emitting one). */
+const stopped = (text: string, stop: readonly string[] | undefined): string => {
+  if (stop === undefined) return text;
+  let end = text.length;
+  for (const sequence of stop) {
+    const at = text.indexOf(sequence);
+    if (at >= 0 && at < end) end = at;
+  }
+  return text.slice(0, end);
+};
+
+/** At most `maxTokens` tokens. */
+const limited = (tokens: readonly string[], maxTokens: number | undefined): readonly string[] =>
+  (maxTokens === undefined || tokens.length <= maxTokens ? tokens : tokens.slice(0, maxTokens));
 
 const OPENERS = ['In short,', 'Put simply,', 'At its core,', 'Broadly speaking,', 'To answer briefly,'];
 const CLAIMS = ['comes down to', 'depends mostly on', 'is best understood through', 'starts with', 'hinges on'];

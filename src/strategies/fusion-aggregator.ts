@@ -3,7 +3,8 @@
  * answer and writes the final one, streamed as `fusion` tokens.
  */
 import { createHash } from 'node:crypto';
-import { asyncScheduler, catchError, defer, throwError, timeout, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, finalize, tap, catchError, defer, throwError, timeout, type SchedulerLike } from 'rxjs';
+import { estimateTokens, type Usage } from '../conversation';
 import { FusionError } from '../errors';
 import { hashTaskParams } from './cache-key';
 import type { Expert, ExpertAnswer, FusionStrategy } from '../ports';
@@ -87,7 +88,18 @@ export const aggregator = (expert: Expert, options: AggregatorOptions = {}): Fus
     fuse: (answers, context) => {
       const tokens$ = defer(() => {
         if (answers.length === 0) throw new FusionError(id, 'aggregator fusion: no candidates to aggregate');
-        return expert.stream({ requestId: context.requestId ?? context.plan.id, prompt: fill(template, context.prompt, answers), attempt: 1 });
+        const prompt = fill(template, context.prompt, answers);
+        let reported: Usage | undefined;
+        const input = estimateTokens(prompt.length);
+        let output = 0;
+        return expert.stream({
+          requestId: context.requestId ?? context.plan.id, prompt, messages: [{ role: 'user', content: prompt }], attempt: 1,
+          ...(context.params === undefined ? {} : { params: context.params }),
+          reportUsage: (usage) => { reported = { ...usage, estimated: false }; },
+        }).pipe(
+          tap({ next: (token) => { output += token.length; } }),
+          finalize(() => context.reportUsage?.(reported ?? { inputTokens: input, outputTokens: estimateTokens(output), estimated: true })),
+        );
       });
       const scheduler = options.scheduler ?? context.scheduler ?? asyncScheduler;
       const timed$ = Number.isFinite(timeoutMs)

@@ -84,7 +84,8 @@ export const modelRouter = (options: ModelRouterOptions): Router => {
   };
   return {
     route: (input: RouteInput): Observable<RouteDecision> => {
-      const task = { requestId: input.requestId ?? 'model-router', prompt: header + cut(input.prompt, maxPromptChars), attempt: 1 };
+      const prompt = header + cut(input.prompt, maxPromptChars);
+      const task = { requestId: input.requestId ?? 'model-router', prompt, messages: [{ role: 'user' as const, content: prompt }], attempt: 1 };
       const fallback$ = defer(() => {
         const decision = fallback.route(input);
         return isObservable(decision) ? decision : of(decision);

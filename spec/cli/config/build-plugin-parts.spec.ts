@@ -21,7 +21,7 @@ const built = (config: unknown, env: Env = {}): PluginParts => {
 };
 
 const answer = (expert: Expert, prompt = 'hi'): Promise<string> =>
-  lastValueFrom(expert.stream({ requestId: 'r', prompt, attempt: 1 }).pipe(reduce((text, token) => text + token, '')));
+  lastValueFrom(expert.stream({ requestId: 'r', prompt, messages: [{ role: 'user', content: prompt }], attempt: 1 }).pipe(reduce((text, token) => text + token, '')));
 
 const sim = (id: string, answerText = `${id} says hi`) => ({ provider: 'simulated', id, answer: answerText });
 const local = { provider: 'openai-compatible', baseURL: 'http://localhost:11434/v1', model: 'llama3.1' };

@@ -10,13 +10,31 @@
  */
 import { ExpertError } from '../../errors';
 
-/** What one event means for the answer: `text` ('' when none) and whether the answer ended with it. */
+/** Token counts a chunk reported (`usage.prompt_tokens`, `usage.completion_tokens`). */
+export interface ReportedUsage { readonly inputTokens: number; readonly outputTokens: number }
+
+/**
+ * What one event means for the answer: `text` ('' when none); `end`: the answer ended with it
+ * (a `finish_reason`, or `[DONE]`); `done`: the stream is over (`[DONE]`: nothing follows);
+ * `usage`: the token counts it reported (with `stream_options.include_usage`, a last chunk with
+ * empty `choices`, after the one with the `finish_reason`).
+ */
 export type StreamStep =
-  | { readonly _tag: 'data'; readonly text: string; readonly end: boolean }
+  | { readonly _tag: 'data'; readonly text: string; readonly end: boolean; readonly done?: boolean; readonly usage?: ReportedUsage }
   | { readonly _tag: 'failure'; readonly error: ExpertError; readonly malformed: boolean };
 
 const NOTHING: StreamStep = { _tag: 'data', text: '', end: false };
-const DONE: StreamStep = { _tag: 'data', text: '', end: true };
+const DONE: StreamStep = { _tag: 'data', text: '', end: true, done: true };
+
+const count = (value: unknown): number | undefined => (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined);
+
+/** The chunk's `usage`, when it has both counts. */
+const usageOf = (value: Json): ReportedUsage | undefined => {
+  if (!isObject(value.usage)) return undefined;
+  const inputTokens = count(value.usage.prompt_tokens);
+  const outputTokens = count(value.usage.completion_tokens);
+  return inputTokens === undefined || outputTokens === undefined ? undefined : { inputTokens, outputTokens };
+};
 
 /** Error codes and types (of any server seen so far) that say another attempt may succeed. */
 const RETRIABLE_KIND = /overload|rate.?limit|too.?many.?requests|server.?error|internal|unavailable|capacity|timeout/i;
@@ -45,14 +63,16 @@ export function readStreamEvent(expertId: string, data: string, event?: string):
   if (!isObject(value)) return malformed(expertId, 'Unexpected data in the event stream (not a JSON object)');
   if (value.error !== undefined && value.error !== null) return { _tag: 'failure', error: streamError(expertId, value.error), malformed: false };
   if (event === 'error') return { _tag: 'failure', error: streamError(expertId, value), malformed: false };
+  const usage = usageOf(value);
   const choice = firstChoice(value.choices);
-  if (choice === undefined) return NOTHING; // e.g. a usage-only chunk
+  if (choice === undefined) return usage === undefined ? NOTHING : { _tag: 'data', text: '', end: false, usage }; // e.g. the usage chunk
   const content = isObject(choice.delta) ? choice.delta.content : undefined;
   const reason = choice.finish_reason;
   return {
     _tag: 'data',
     text: typeof content === 'string' ? content : '',
     end: reason !== null && reason !== undefined && reason !== '',
+    ...(usage === undefined ? {} : { usage }),
   };
 }
 
