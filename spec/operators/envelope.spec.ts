@@ -13,7 +13,8 @@ import { aReporter, bottlenecks, requestEvent } from '../support/operator-fixtur
 import { newScheduler } from '../support/virtual-time';
 
 /** A body stage: on the request, `start`, then the inner's pieces as tokens, then `complete` with their text. */
-const answering = (inner: () => Observable<string>): ChainStage => ({ next, run }) => (event) => {
+const answering = (inner: () => Observable<string>): ChainStage => (context) => (event) => {
+  const { next } = context;
   if (event.type !== 'request') {
     next(event);
     return;
@@ -21,7 +22,7 @@ const answering = (inner: () => Observable<string>): ChainStage => ({ next, run 
   const { requestId } = event;
   next({ type: 'start', requestId, at: event.at });
   const parts: string[] = [];
-  run(inner(), {
+  context.run(inner(), {
     next: (text) => {
       parts.push(text);
       next({ type: 'token', requestId, source: 'a', text });
@@ -123,9 +124,9 @@ describe.each(FORMS)('the envelope, %s', (_form, form) => {
   it('turns a body that ends with no terminal into a reported system error', () => {
     const d = deps();
     newScheduler().run(({ cold, hot, expectObservable }) => {
-      const silent: ChainStage = ({ next, run }) => () => {
-        next(values.s as ChainEvent);
-        run(cold('--|'), { next: () => undefined });
+      const silent: ChainStage = (context) => () => {
+        context.next(values.s as ChainEvent);
+        context.run(cold('--|'), { next: () => undefined });
       };
       expectObservable(request$(form, silent, hot('-'), d)).toBe('s-(me|)', {
         s: values.s, m: metrics, e: expect.objectContaining({ type: 'error', error: expect.objectContaining({ kind: 'system' }) }),

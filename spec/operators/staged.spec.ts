@@ -15,12 +15,13 @@ const renaming = (from: string, to: string): ChainStage => ({ next }) => (event)
 
 /** A stage that runs `inner()` for each status `on`, handing the inner's values on as status events. */
 const running = (on: string, inner: () => Observable<string>, handle?: (error: unknown, next: (event: ChainEvent) => void) => void): ChainStage =>
-  ({ next, run }) => (event) => {
+  (context) => (event) => {
+    const { next } = context;
     if (!is(event, on)) {
       next(event);
       return;
     }
-    run(inner(), { next: (value) => next(status(value)), ...(handle === undefined ? {} : { error: (error: unknown) => handle(error, next) }) });
+    context.run(inner(), { next: (value) => next(status(value)), ...(handle === undefined ? {} : { error: (error: unknown) => handle(error, next) }) });
   };
 
 const boom = new Error('boom');
@@ -117,10 +118,10 @@ describe('staged', () => {
     });
 
     it('counts an inner source the stage unsubscribed early (through what run returned) as done', () => {
-      const stopping = (inner: Observable<string>): ChainStage => ({ next, run }) => {
+      const stopping = (inner: Observable<string>): ChainStage => (context) => {
         let running$: { unsubscribe(): void } | undefined;
         return (event) => {
-          if (is(event, 'r')) running$ = run(inner, { next: (value) => next(status(value)) });
+          if (is(event, 'r')) running$ = context.run(inner, { next: (value) => context.next(status(value)) });
           if (is(event, 's')) running$?.unsubscribe();
         };
       };
@@ -153,8 +154,8 @@ describe('staged', () => {
     });
 
     it('calls the stage\'s complete handler when an inner completes', () => {
-      const completing: ChainStage = ({ next, run }) => () => {
-        run(new Observable<string>((subscriber) => subscriber.complete()), { next: () => undefined, complete: () => next(status('done')) });
+      const completing: ChainStage = (context) => () => {
+        context.run(new Observable<string>((subscriber) => subscriber.complete()), { next: () => undefined, complete: () => context.next(status('done')) });
       };
       newScheduler().run(({ cold, expectObservable }) => {
         expectObservable(cold('-x|', letters('x')).pipe(staged(completing))).toBe('-d|', { d: status('done') });
@@ -184,8 +185,8 @@ describe('staged', () => {
     });
 
     it('errors the result when a stage throws on a value of an inner source, and stops that inner', () => {
-      const throwing: ChainStage = ({ run }) => () => {
-        run(new Observable<string>((subscriber) => subscriber.next('v')), { next: () => { throw boom; } });
+      const throwing: ChainStage = (context) => () => {
+        context.run(new Observable<string>((subscriber) => subscriber.next('v')), { next: () => { throw boom; } });
       };
       newScheduler().run(({ cold, expectObservable }) => {
         expectObservable(cold('-x-|', letters('x')).pipe(staged(throwing))).toBe('-#', undefined, boom);
@@ -193,11 +194,11 @@ describe('staged', () => {
     });
 
     it('errors the result when a stage\'s complete or error handler throws', () => {
-      const onComplete: ChainStage = ({ run }) => () => {
-        run(new Observable<string>((subscriber) => subscriber.complete()), { next: () => undefined, complete: () => { throw boom; } });
+      const onComplete: ChainStage = (context) => () => {
+        context.run(new Observable<string>((subscriber) => subscriber.complete()), { next: () => undefined, complete: () => { throw boom; } });
       };
-      const onError: ChainStage = ({ run }) => () => {
-        run(new Observable<string>((subscriber) => subscriber.error(new Error('inner'))), { next: () => undefined, error: () => { throw boom; } });
+      const onError: ChainStage = (context) => () => {
+        context.run(new Observable<string>((subscriber) => subscriber.error(new Error('inner'))), { next: () => undefined, error: () => { throw boom; } });
       };
       newScheduler().run(({ cold, expectObservable }) => {
         expectObservable(cold('-x-|', letters('x')).pipe(staged(onComplete))).toBe('-#', undefined, boom);
@@ -215,9 +216,9 @@ describe('staged', () => {
     });
 
     it('errors the result when a stage calls fail, tearing down its inners', () => {
-      const failing = (inner: Observable<string>): ChainStage => ({ next, run, fail }) => (event) => {
-        if (is(event, 'r')) run(inner, { next: (value) => next(status(value)) });
-        if (is(event, 'f')) fail(boom);
+      const failing = (inner: Observable<string>): ChainStage => (context) => (event) => {
+        if (is(event, 'r')) context.run(inner, { next: (value) => context.next(status(value)) });
+        if (is(event, 'f')) context.fail(boom);
       };
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const inner = cold('   -----i|', { i: 'i' });
@@ -236,9 +237,9 @@ describe('staged', () => {
       ['errors', '-x-#', undefined, '-x-#', boom],
     ])('runs a stage\'s teardown when the result is %s', (_how, source, unsub, expected, error) => {
       const log: string[] = [];
-      const tearing: ChainStage = ({ next, add }) => {
-        add(() => log.push(`teardown at ${asyncScheduler.now()}`));
-        return next;
+      const tearing: ChainStage = (context) => {
+        context.add(() => log.push(`teardown at ${asyncScheduler.now()}`));
+        return context.next;
       };
       newScheduler().run(({ cold, expectObservable }) => {
         expectObservable(cold(source, letters('x'), boom).pipe(staged(tearing)), unsub).toBe(expected, letters('x'), error);

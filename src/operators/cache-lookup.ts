@@ -45,77 +45,85 @@ const lookupTimeout = (ms: number): CacheError => {
   return error;
 };
 
+/** What the lookup's steps share: built once per operator, not per request. */
+interface Lookup {
+  readonly deps: CacheLookupDeps;
+  readonly scheduler: SchedulerLike;
+  readonly timeoutMs: number;
+  readonly report: SystemErrorReporter;
+}
+
+type Next = (event: ChainEvent) => void;
+
+const hit = (next: Next, { scheduler }: Lookup, event: PlannedEvent, key: string, at: number, answer: CachedAnswer): void => {
+  const { requestId } = event;
+  next({ type: 'timing', requestId, stage: 'cache', at, ms: scheduler.now() - at });
+  next({ type: 'cache', requestId, hit: true, key });
+  next({ type: 'token', requestId, source: 'cache', text: answer.text });
+  next({ type: 'answer', requestId, text: answer.text, fromCache: true, degraded: false, cacheKey: key, planId: event.route.plan.id, usage: NO_USAGE });
+};
+
+const miss = (next: Next, { scheduler }: Lookup, event: PlannedEvent, key: string, at: number, fault?: CacheFault): void => {
+  const { requestId, request, route } = event;
+  const ms = scheduler.now() - at;
+  next(fault === undefined ? { type: 'timing', requestId, stage: 'cache', at, ms } : { type: 'timing', requestId, stage: 'cache', at, ms, fault });
+  next({ type: 'cache', requestId, hit: false, key });
+  next({ type: 'execute', requestId, request, route, cacheKey: key });
+};
+
+const failed = (next: Next, lookup: Lookup, event: PlannedEvent, key: string, at: number, error: unknown): void => {
+  const { cache, writer } = lookup.deps;
+  const failure = CacheError.isInstance(error) ? error : new CacheError('get', 'cache lookup failed', { cause: error });
+  const context = { requestId: event.requestId, stage: 'cache', plan: event.route.plan };
+  lookup.report(failure, context);
+  if (failure.operation === 'decode' && cache?.delete !== undefined && writer !== undefined) {
+    // defer: a delete() that throws on call is a failed delete, not a failed request.
+    writer.run(key, defer(() => cache.delete?.(key) ?? EMPTY), (deleteError) => lookup.report(deleteError, context));
+  }
+  miss(next, lookup, event, key, at, failure.operation === 'decode' ? 'corrupt' : LOOKUP_TIMEOUTS.has(failure) ? 'timeout' : 'error');
+};
+
 /** Looks the answer up on `planned`. */
-export const cacheLookup = (deps: CacheLookupDeps, scheduler: SchedulerLike = asyncScheduler): OperatorFunction<ChainEvent, ChainEvent> =>
-  staged(({ next, run }) => {
-    const { cache, guardVersion, writer } = deps;
-    const timeoutMs = deps.timeoutMs ?? 100;
-    const report = deps.reportSystemError ?? (() => undefined);
-
-    const hit = (event: PlannedEvent, key: string, at: number, answer: CachedAnswer): void => {
-      const { requestId } = event;
-      next({ type: 'timing', requestId, stage: 'cache', at, ms: scheduler.now() - at });
-      next({ type: 'cache', requestId, hit: true, key });
-      next({ type: 'token', requestId, source: 'cache', text: answer.text });
-      next({ type: 'answer', requestId, text: answer.text, fromCache: true, degraded: false, cacheKey: key, planId: event.route.plan.id, usage: NO_USAGE });
-    };
-    const miss = (event: PlannedEvent, key: string, at: number, fault?: CacheFault): void => {
-      const { requestId, request, route } = event;
-      const ms = scheduler.now() - at;
-      next(fault === undefined ? { type: 'timing', requestId, stage: 'cache', at, ms } : { type: 'timing', requestId, stage: 'cache', at, ms, fault });
-      next({ type: 'cache', requestId, hit: false, key });
-      next({ type: 'execute', requestId, request, route, cacheKey: key });
-    };
-    const failed = (event: PlannedEvent, key: string, at: number, error: unknown): void => {
-      const failure = CacheError.isInstance(error) ? error : new CacheError('get', 'cache lookup failed', { cause: error });
-      const context = { requestId: event.requestId, stage: 'cache', plan: event.route.plan };
-      report(failure, context);
-      if (failure.operation === 'decode' && cache?.delete !== undefined && writer !== undefined) {
-        // defer: a delete() that throws on call is a failed delete, not a failed request.
-        writer.run(key, defer(() => cache.delete?.(key) ?? EMPTY), (deleteError) => report(deleteError, context));
-      }
-      miss(event, key, at, failure.operation === 'decode' ? 'corrupt' : LOOKUP_TIMEOUTS.has(failure) ? 'timeout' : 'error');
-    };
-
-    return (event) => {
-      if (event.type !== 'planned') {
-        next(event);
-        return;
-      }
-      const { request, route } = event;
-      const key = cacheKey(request, route.keyPlan, { fusion: route.fusion.version, guard: guardVersion });
-      if (cache === undefined) {
-        next({ type: 'execute', requestId: event.requestId, request, route, cacheKey: key });
-        return;
-      }
-      const at = scheduler.now();
-      const lookup$ = defer(() => cache.get(key)).pipe(
-        take(1),
-        defaultIfEmpty(undefined),
-        timeout({
-          first: timeoutMs,
-          scheduler,
-          with: () => throwError(() => lookupTimeout(timeoutMs)),
-        }),
-      );
-      let settled = false;
-      run(lookup$, {
-        next: (stored) => {
-          settled = true;
-          if (stored === undefined || stored === null) {
-            miss(event, key, at);
-            return;
-          }
-          const decoded = decodeCachedAnswer(stored);
-          if (E.isRight(decoded)) hit(event, key, at, decoded.right);
-          else failed(event, key, at, new CacheError('decode', `malformed cache record: ${decoded.left.join('; ')}`));
-        },
-        error: (error) => {
-          settled = true;
-          failed(event, key, at, error);
-        },
-      });
-      // Still looking up (an asynchronous store): say so, so a cancel meanwhile still counts the lookup.
-      if (!settled) next({ type: 'timing', requestId: event.requestId, stage: 'cache', at });
-    };
+export const cacheLookup = (deps: CacheLookupDeps, scheduler: SchedulerLike = asyncScheduler): OperatorFunction<ChainEvent, ChainEvent> => {
+  const lookup: Lookup = { deps, scheduler, timeoutMs: deps.timeoutMs ?? 100, report: deps.reportSystemError ?? (() => undefined) };
+  const { cache, guardVersion } = deps;
+  return staged((context) => (event) => {
+    const { next } = context;
+    if (event.type !== 'planned') {
+      next(event);
+      return;
+    }
+    const { request, route } = event;
+    const key = cacheKey(request, route.keyPlan, { fusion: route.fusion.version, guard: guardVersion });
+    if (cache === undefined) {
+      next({ type: 'execute', requestId: event.requestId, request, route, cacheKey: key });
+      return;
+    }
+    const at = scheduler.now();
+    const { timeoutMs } = lookup;
+    const lookup$ = defer(() => cache.get(key)).pipe(
+      take(1),
+      defaultIfEmpty(undefined),
+      timeout({ first: timeoutMs, scheduler, with: () => throwError(() => lookupTimeout(timeoutMs)) }),
+    );
+    let settled = false;
+    context.run(lookup$, {
+      next: (stored) => {
+        settled = true;
+        if (stored === undefined || stored === null) {
+          miss(next, lookup, event, key, at);
+          return;
+        }
+        const decoded = decodeCachedAnswer(stored);
+        if (E.isRight(decoded)) hit(next, lookup, event, key, at, decoded.right);
+        else failed(next, lookup, event, key, at, new CacheError('decode', `malformed cache record: ${decoded.left.join('; ')}`));
+      },
+      error: (error) => {
+        settled = true;
+        failed(next, lookup, event, key, at, error);
+      },
+    });
+    // Still looking up (an asynchronous store): say so, so a cancel meanwhile still counts the lookup.
+    if (!settled) next({ type: 'timing', requestId: event.requestId, stage: 'cache', at });
   });
+};

@@ -6,11 +6,12 @@
  * the finishing sink, which delivers to the caller's subscriber: the chain adds no subscriber
  * hop of its own on the token path.
  */
-import { Observable, type SchedulerLike } from 'rxjs';
+import { Observable, type SchedulerLike, type Subscriber, type TeardownLogic } from 'rxjs';
 import type { ChainEvent } from '../chain-events';
 import type { CancelledEvent, PipelineEvent } from '../events';
+import { CancelSignal } from './cancel-signal';
 import { Finisher, type FinishDeps } from './finisher';
-import { runFused, type FusedStages, type StageRunner } from './staged';
+import { runFused, type FusedStages, type StageRunner, type StageSink } from './staged';
 
 /** A cancellable body of fused stages, as `untilCancelled` marks it for `finish`. */
 export interface Envelope { readonly body: FusedStages; readonly cancel$: Observable<string>; readonly requestId: string }
@@ -30,36 +31,61 @@ export const envelopeOf = (observable: Observable<ChainEvent>): Envelope | undef
   (observable instanceof EnvelopeObservable ? (observable.envelope as Envelope) : undefined);
 
 /** Runs an envelope with the finishing sink: one subscription for the whole request. */
-export const fusedEnvelope = ({ body, cancel$, requestId }: Envelope, deps: FinishDeps, scheduler: SchedulerLike): Observable<PipelineEvent> =>
-  new Observable<PipelineEvent>((subscriber) => {
-    const finisher = new Finisher(subscriber, deps, scheduler, requestId);
-    let reason: string | undefined;
-    let runner: StageRunner | undefined;
-    const cancelled = (): void => {
-      runner?.subscription.unsubscribe();
-      finisher.next({ type: 'cancelled', requestId, reason } as CancelledEvent);
-    };
-    subscriber.add(cancel$.subscribe((given) => {
-      if (reason !== undefined || finisher.ended) return;
-      reason = given;
-      // A cancel from inside the stages' synchronous start waits until there is a runner to tear down.
-      if (runner !== undefined) cancelled();
-    }));
-    if (reason !== undefined) {
-      cancelled();
+export const fusedEnvelope = (envelope: Envelope, deps: FinishDeps, scheduler: SchedulerLike): Observable<PipelineEvent> =>
+  new Observable<PipelineEvent>((subscriber) => new EnvelopeRun(envelope, new Finisher(subscriber, deps, scheduler, envelope.requestId), subscriber).start());
+
+/**
+ * One subscription of an envelope: the stages' sink (passing events to the finisher until a
+ * cancel) and the cancel's observer. A class: a request holds it while it runs.
+ */
+class EnvelopeRun implements StageSink {
+  private reason: string | undefined;
+  private runner: StageRunner | undefined;
+
+  constructor(private readonly envelope: Envelope, private readonly finisher: Finisher, private readonly subscriber: Subscriber<PipelineEvent>) {}
+
+  start(): TeardownLogic {
+    const { cancel$ } = this.envelope;
+    this.subscriber.add(cancel$ instanceof CancelSignal ? cancel$.attach(this) : cancel$.subscribe(new CancelObserver(this)));
+    if (this.reason !== undefined) {
+      this.cancelled();
       return undefined;
     }
-    runner = runFused(body, {
-      next: (event) => {
-        if (reason === undefined) finisher.next(event);
-      },
-      error: (error) => {
-        if (reason === undefined) finisher.error(error);
-      },
-      complete: () => {
-        if (reason === undefined) finisher.complete();
-      },
-    });
-    if (reason !== undefined && !finisher.ended) cancelled();
-    return runner.subscription;
-  });
+    this.runner = runFused(this.envelope.body, this);
+    if (this.reason !== undefined && !this.finisher.ended) this.cancelled();
+    return this.runner.subscription;
+  }
+
+  /** `cancel$` fired. A cancel from inside the stages' synchronous start waits until there is a runner to tear down. */
+  cancel(reason: string): void {
+    if (this.reason !== undefined || this.finisher.ended) return;
+    this.reason = reason;
+    if (this.runner !== undefined) this.cancelled();
+  }
+
+  next(event: ChainEvent): void {
+    if (this.reason === undefined) this.finisher.next(event);
+  }
+
+  error(error: unknown): void {
+    if (this.reason === undefined) this.finisher.error(error);
+  }
+
+  complete(): void {
+    if (this.reason === undefined) this.finisher.complete();
+  }
+
+  /** Tears the stages down, then `cancelled` (then `metrics`, from the finisher). */
+  private cancelled(): void {
+    this.runner?.subscription.unsubscribe();
+    this.finisher.next({ type: 'cancelled', requestId: this.envelope.requestId, reason: this.reason } as CancelledEvent);
+  }
+}
+
+/** Hands `cancel$`'s reason to the run. */
+class CancelObserver {
+  constructor(private readonly run: EnvelopeRun) {}
+  next(reason: string): void {
+    this.run.cancel(reason);
+  }
+}

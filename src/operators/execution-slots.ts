@@ -14,6 +14,8 @@ export interface ExecutionSlots {
    * when the queue is full. Unsubscribing while queued leaves the queue.
    */
   acquire(): Observable<() => void>;
+  /** A slot now, if one is free and nobody waits (the function that frees it), else undefined: no Observable on the common path. */
+  tryAcquire(): (() => void) | undefined;
   /** Executions running now. */
   running(): number;
   /** Executions waiting for a slot. */
@@ -31,16 +33,20 @@ export const createExecutionSlots = (maxConcurrent: number, maxQueued: number): 
     waiting.delete(next.value);
     next.value();
   };
+  const freeing = (): (() => void) => {
+    running++;
+    let freed = false;
+    return () => {
+      if (freed) return;
+      freed = true;
+      freeOne();
+    };
+  };
   return {
+    tryAcquire: () => (running < maxConcurrent && waiting.size === 0 ? freeing() : undefined),
     acquire: () => new Observable<() => void>((subscriber) => {
       const grant = (): void => {
-        running++;
-        let freed = false;
-        subscriber.next(() => {
-          if (freed) return;
-          freed = true;
-          freeOne();
-        });
+        subscriber.next(freeing());
         subscriber.complete();
       };
       if (running < maxConcurrent) grant();

@@ -82,6 +82,10 @@ class Lane implements RunProgress {
       : { inputTokens: reported.inputTokens, outputTokens: reported.outputTokens, estimated: false });
   }
 
+  retrying(notice: RetryNotice): void {
+    this.execution.announce(this, notice);
+  }
+
   progress(): ExpertProgress {
     return { expertId: this.expert.id, attempts: this.attempts, tokens: this.tokens, firstTokenAt: this.firstTokenAt, textSoFar: () => this.parts.join('') };
   }
@@ -116,7 +120,7 @@ class Execution {
   }
 
   start(): void {
-    const { next, run } = this.context;
+    const { next } = this.context;
     const { requestId } = this.event;
     const { breakers } = this.deps;
     next({ type: 'experts-started', requestId, at: this.at, progress: () => this.lanes.map((lane) => lane.progress()) });
@@ -133,8 +137,8 @@ class Execution {
       }
       // A probe that ends in neither a clean answer nor a counted failure (cancel, 4xx) is freed for another run.
       if (admission === 'probe') this.group.add(() => breakers?.abandoned(id));
-      const tokens$ = expertRun(lane.expert, lane.task, lane, { ...this.deps, onRetry: (notice) => this.announce(lane, notice) }, this.scheduler);
-      this.group.add(run(tokens$, lane));
+      const tokens$ = expertRun(lane.expert, lane.task, lane, this.deps, this.scheduler);
+      this.group.add(this.context.run(tokens$, lane));
     }
   }
 
@@ -157,7 +161,8 @@ class Execution {
     this.ended(lane, 'failed', error);
   }
 
-  private announce(lane: Lane, { error, attempt, delayMs }: RetryNotice): void {
+  /** A retry of `lane`'s expert is about to wait: its `retry` and `status` events. */
+  announce(lane: Lane, { error, attempt, delayMs }: RetryNotice): void {
     const source = lane.expert.id;
     const { requestId } = this.event;
     const { maxRetries } = this.deps.retry;

@@ -33,6 +33,9 @@ class AttemptDeadlines implements Watched {
   private progressAt: number;
   private readonly checkEvery: number;
 
+  /** Set when watched: the attempt's teardown (`unsubscribe`) takes the entry off it. */
+  ticker: DeadlineTicker | undefined;
+
   constructor(
     private readonly subscriber: Subscriber<unknown>,
     private readonly progress: { readonly tokens: number },
@@ -65,6 +68,11 @@ class AttemptDeadlines implements Watched {
     return this.nextCheckAt(now);
   }
 
+  /** The attempt ended: stop watching it. */
+  unsubscribe(): void {
+    this.ticker?.remove(this);
+  }
+
   private fail(error: TimeoutError): number {
     this.subscriber.error(error);
     return Infinity;
@@ -89,6 +97,7 @@ export const watchDeadlines = (
   const first = entry.nextCheckAt(startedAt);
   if (!Number.isFinite(first)) return;
   entry.due = first;
+  entry.ticker = ticker;
   ticker.add(entry);
-  subscriber.add(() => ticker.remove(entry));
+  subscriber.add(entry);
 };

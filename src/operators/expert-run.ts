@@ -27,6 +27,8 @@ import { watchDeadlines, type ExpertDeadlines } from './expert-deadlines';
 export interface RunProgress {
   tokens: number;
   attempts: number;
+  /** Told when a retry's wait starts, unless `deps.onRetry` is given (one shared deps object can then serve many runs). */
+  retrying?(notice: RetryNotice): void;
 }
 
 /** Retry policy for expert calls. */
@@ -82,7 +84,9 @@ export const expertRun = (
     : defer(() => {
       const retryAfterMs = ExpertError.isInstance(error) ? error.retryAfterMs : undefined;
       const delayMs = backoffDelay(count, { ...policy, retryAfterMs });
-      onRetry?.({ error, attempt: count, delayMs });
+      const notice: RetryNotice = { error, attempt: count, delayMs };
+      if (onRetry === undefined) progress.retrying?.(notice);
+      else onRetry(notice);
       return timer(delayMs, scheduler);
     }));
   return attempt$.pipe(retry({ count: policy.maxRetries, delay }));

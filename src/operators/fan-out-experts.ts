@@ -35,8 +35,9 @@ export const fanOutExperts = (given: FanOutDeps, scheduler: SchedulerLike = asyn
       return;
     }
     const { slots } = deps;
-    if (slots === undefined) {
-      startExecution(event, context, deps, scheduler);
+    const release = slots?.tryAcquire();
+    if (slots === undefined || release !== undefined) {
+      startExecution(event, context, deps, scheduler, release);
       return;
     }
     context.run(slots.acquire(), {

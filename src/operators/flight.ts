@@ -11,9 +11,9 @@
  * expert token), then the other events so far (fusion tokens, expert ends, status) in order.
  * Those stop being kept at `maxLogEvents`, and the flight then takes no new participants.
  */
-import { Observable, type Subscriber, type Subscription } from 'rxjs';
+import type { Subscription } from 'rxjs';
 import type { ChainEvent, ExpertsStartedEvent } from '../chain-events';
-import type { StageSink } from './staged';
+import type { StageHold, StageSink } from './staged';
 
 /** Most non-token events a flight keeps for late joiners. */
 export const MAX_FLIGHT_LOG_EVENTS = 1_000;
@@ -21,59 +21,67 @@ export const MAX_FLIGHT_LOG_EVENTS = 1_000;
 /** Starts a flight's work, delivering to `sink`; returns what stops it. */
 export type FlightWork = (sink: StageSink) => Subscription;
 
-interface Participant {
-  readonly requestId: string;
-  readonly next: (event: ChainEvent) => void;
-  readonly end: Subscriber<never>;
+/** One request sharing the flight: where its events go, and its hold on its own chain. */
+class Participant {
+  constructor(readonly requestId: string, readonly next: (event: ChainEvent) => void, readonly hold: StageHold) {}
 }
 
 const restamp = (event: ChainEvent, requestId: string): ChainEvent =>
   (event.requestId === requestId ? event : { ...event, requestId });
 
-/** A shared execution keyed by the cache key. */
-export class Flight {
-  private log: ChainEvent[] | undefined = [];
+/** A shared execution keyed by the cache key. It is the sink of its own work. */
+export class Flight implements StageSink {
+  private log: ChainEvent[] | undefined;
   private started: ExpertsStartedEvent | undefined;
   private participants: readonly Participant[] = [];
   private work: Subscription | undefined;
   private ended = false;
+  private closed = false;
 
   constructor(private readonly start: FlightWork, private readonly onEnd: () => void, private readonly maxLogEvents = MAX_FLIGHT_LOG_EVENTS) {}
 
   /** False once the flight has ended or its log is full. */
   joinable(): boolean {
-    return !this.ended && this.log !== undefined;
+    return !this.ended && !this.closed;
   }
 
   /**
-   * Joins as `requestId`: its events go to `next` (caught up first, then live). The result emits
-   * nothing: it completes when the flight does, errors when it errors; unsubscribing leaves.
+   * Joins as `requestId`: its events go to `next` (caught up first, then live); `hold` ends when
+   * the flight does and fails when it fails. Returns what leaves the flight (call it when the
+   * participant's chain is torn down).
    */
-  join(requestId: string, next: (event: ChainEvent) => void): Observable<never> {
-    return new Observable<never>((end) => {
-      const participant: Participant = { requestId, next, end };
-      if (this.work !== undefined) this.catchUp(participant);
-      this.participants = [...this.participants, participant];
-      if (this.work === undefined) {
-        this.work = this.start({
-          next: (event) => this.deliver(event),
-          error: (error) => this.finish((p) => p.end.error(error)),
-          complete: () => this.finish((p) => p.end.complete()),
-        });
-      }
-      return () => this.leave(participant);
-    });
+  join(requestId: string, next: (event: ChainEvent) => void, hold: StageHold): () => void {
+    const participant = new Participant(requestId, next, hold);
+    if (this.work !== undefined) this.catchUp(participant);
+    this.participants = [...this.participants, participant];
+    if (this.work === undefined) this.work = this.start(this);
+    return () => this.leave(participant);
+  }
+
+  /** The work's events, to every participant. */
+  next(event: ChainEvent): void {
+    this.deliver(event);
+  }
+
+  /** The work failed: every participant fails. */
+  error(error: unknown): void {
+    this.finish((participant) => participant.hold.fail(error));
+  }
+
+  /** The work ended: every participant's hold ends. */
+  complete(): void {
+    this.finish((participant) => participant.hold.end());
   }
 
   private deliver(event: ChainEvent): void {
-    if (this.log !== undefined) this.remember(event);
+    if (!this.closed) this.remember(event);
     const current = this.participants;
     for (let i = 0; i < current.length; i++) {
       const participant = current[i]!;
       try {
         participant.next(restamp(event, participant.requestId));
       } catch (error) {
-        participant.end.error(error); // one participant's failure is its own, not the flight's
+        participant.hold.fail(error); // one participant's failure is its own, not the flight's
       }
     }
   }
@@ -85,7 +93,8 @@ export class Flight {
       return;
     }
     if ((event.type === 'token' && event.source !== 'fusion') || event.type === 'retry') return;
-    if (this.log !== undefined && this.log.length < this.maxLogEvents) this.log.push(event);
+    this.log ??= [];
+    if (this.log.length < this.maxLogEvents) this.log.push(event);
     else this.closeToJoiners();
   }
 
@@ -116,7 +125,8 @@ export class Flight {
   }
 
   private closeToJoiners(): void {
-    if (this.log === undefined) return;
+    if (this.closed) return;
+    this.closed = true;
     this.log = undefined;
     this.started = undefined;
     this.onEnd();

@@ -41,7 +41,8 @@ export const fuse = (deps: FuseDeps = {}, scheduler: SchedulerLike = asyncSchedu
     else context.next(event);
   });
 
-const fuseAnswers = (event: AnswersEvent, { next, run }: StageContext, deps: FuseDeps, scheduler: SchedulerLike): void => {
+const fuseAnswers = (event: AnswersEvent, stage: StageContext, deps: FuseDeps, scheduler: SchedulerLike): void => {
+  const { next } = stage;
   const { requestId, answers, failures, route, request, cacheKey } = event;
   let usage = event.usage;
   const report = deps.reportSystemError ?? (() => undefined);
@@ -76,7 +77,7 @@ const fuseAnswers = (event: AnswersEvent, { next, run }: StageContext, deps: Fus
   }
   const parts: string[] = [];
   let settled = false;
-  run(withDeadline(fused$, deps.timeoutMs, scheduler, strategy.id), {
+  stage.run(withDeadline(fused$, deps.timeoutMs, scheduler, strategy.id), {
     next: (chunk) => {
       parts.push(chunk);
       if (streams) next({ type: 'token', requestId, source: 'fusion', text: chunk });

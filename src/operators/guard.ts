@@ -21,7 +21,8 @@ export interface GuardDeps { readonly guard: OutputGuard }
 /** Guards streamed tokens and the final text. */
 export const guard = ({ guard: rules }: GuardDeps, scheduler: SchedulerLike = asyncScheduler): OperatorFunction<ChainEvent, ChainEvent> =>
   staged(({ next }) => {
-    const windows = new Map<string, TokenRedactor>();
+    // One redactor per token source, allocated when the source's first token comes.
+    let windows: Map<string, TokenRedactor> | undefined;
     // The last cached text guarded, so a cache hit's token and answer are guarded once.
     let cachedIn: string | undefined;
     let cachedOut = '';
@@ -33,13 +34,13 @@ export const guard = ({ guard: rules }: GuardDeps, scheduler: SchedulerLike = as
       return cachedOut;
     };
     const flush = (requestId: string, source: string, window: TokenRedactor): void => {
-      windows.delete(source);
+      windows?.delete(source);
       const rest = window.flush();
       if (rest.length > 0) next({ type: 'token', requestId, source, text: rest });
     };
     const finalPass = (event: AnswerEvent): void => {
       const at = scheduler.now();
-      for (const [source, window] of windows) flush(event.requestId, source, window);
+      if (windows !== undefined) for (const [source, window] of windows) flush(event.requestId, source, window);
       const text = event.fromCache ? whole(event.text) : rules.apply(event.text);
       next({ type: 'timing', requestId: event.requestId, stage: 'outputGuard', at, ms: scheduler.now() - at });
       next({ ...event, type: 'guarded', text });
@@ -52,6 +53,7 @@ export const guard = ({ guard: rules }: GuardDeps, scheduler: SchedulerLike = as
             next(text === event.text ? event : { type: 'token', requestId: event.requestId, source: 'cache', text });
             return;
           }
+          windows ??= new Map();
           let window = windows.get(event.source);
           if (window === undefined) {
             window = rules.open();
@@ -63,13 +65,13 @@ export const guard = ({ guard: rules }: GuardDeps, scheduler: SchedulerLike = as
           return;
         }
         case 'expert': {
-          const window = windows.get(event.expertId);
+          const window = windows?.get(event.expertId);
           if (window !== undefined) flush(event.requestId, event.expertId, window);
           next(event);
           return;
         }
         case 'retry':
-          if (event.discard) windows.delete(event.source);
+          if (event.discard) windows?.delete(event.source);
           next(event);
           return;
         case 'answer':

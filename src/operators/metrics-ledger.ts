@@ -17,10 +17,12 @@ interface Ended { readonly ms: number; readonly tokens: number; readonly outcome
 export class MetricsLedger {
   private startedAt: number;
   private readonly stages: Partial<Record<Stage, number>> = {};
-  private readonly running = new Map<Stage, number>();
+  /** Stages started and not yet timed, with their start (allocated on the first). */
+  private running: Map<Stage, number> | undefined;
   private expertIds: readonly string[] = [];
-  private models: ReadonlyMap<string, string> = new Map();
-  private readonly ended = new Map<string, Ended>();
+  private models: ReadonlyMap<string, string> | undefined;
+  /** How each expert ended (allocated on the first). */
+  private ended: Map<string, Ended> | undefined;
   private executionAt: number | undefined;
   private progress: (() => readonly ExpertProgress[]) | undefined;
   private firstTokenAt: number | undefined;
@@ -49,9 +51,9 @@ export class MetricsLedger {
         return;
       case 'timing':
         if (event.ms === undefined) {
-          this.running.set(event.stage, event.at);
+          (this.running ??= new Map()).set(event.stage, event.at);
         } else {
-          this.running.delete(event.stage);
+          this.running?.delete(event.stage);
           // A single-flight joiner counts a shared stage from its own start, not the leader's.
           const ms = Math.max(0, event.ms - Math.max(0, this.startedAt - event.at));
           this.stages[event.stage] = (this.stages[event.stage] ?? 0) + ms;
@@ -61,10 +63,10 @@ export class MetricsLedger {
       case 'experts-started':
         this.executionAt = event.at;
         this.progress = event.progress;
-        this.running.set('execution', event.at);
+        (this.running ??= new Map()).set('execution', event.at);
         return;
       case 'expert':
-        this.ended.set(event.expertId, { ms: event.ms, tokens: event.tokens, outcome: event.outcome, usage: event.usage });
+        (this.ended ??= new Map()).set(event.expertId, { ms: event.ms, tokens: event.tokens, outcome: event.outcome, usage: event.usage });
         return;
       case 'cache':
         if (event.hit) this.cacheHit = true;
@@ -80,7 +82,7 @@ export class MetricsLedger {
   snapshot(rules: BottleneckRules): PipelineMetrics {
     const now = this.now();
     const stages = { ...this.stages };
-    for (const [stage, at] of this.running) stages[stage] = (stages[stage] ?? 0) + (now - Math.max(at, this.startedAt));
+    for (const [stage, at] of this.running ?? []) stages[stage] = (stages[stage] ?? 0) + (now - Math.max(at, this.startedAt));
     const experts = this.experts(now);
     const total = now - this.startedAt;
     return {
@@ -100,7 +102,7 @@ export class MetricsLedger {
   private costOf(experts: Readonly<Record<string, ExpertMetrics>>): number {
     let cost = 0;
     for (const [id, figures] of Object.entries(experts)) {
-      const price = this.pricing?.[this.models.get(id) ?? ''];
+      const price = this.pricing?.[this.models?.get(id) ?? ''];
       if (price === undefined || figures.usage === undefined) continue;
       cost += (figures.usage.inputTokens * price.inputPerMillion + figures.usage.outputTokens * price.outputPerMillion) / 1e6;
     }
@@ -117,7 +119,7 @@ export class MetricsLedger {
       const seen = progress.get(id);
       const ttft = seen?.firstTokenAt === undefined ? null : seen.firstTokenAt - startedAt;
       const attempts = seen?.attempts ?? 0;
-      const ended = this.ended.get(id);
+      const ended = this.ended?.get(id);
       experts[id] = ended === undefined
         ? { ttft, ms: now - startedAt, tokens: seen?.tokens ?? 0, attempts, outcome: 'cancelled' }
         : { ttft, ms: ended.ms, tokens: ended.tokens, attempts, outcome: ended.outcome, ...(ended.usage === undefined ? {} : { usage: ended.usage }) };

@@ -31,64 +31,72 @@ export interface PlanDeps {
 
 const NO_LOAD: RouteInput['load'] = { inFlight: 0, maxConcurrent: Infinity, shedExpertsAbove: Infinity };
 
+type Next = (event: ChainEvent) => void;
+
+/** What the planning steps share: built once per operator, not per request. */
+interface Planning { readonly deps: PlanDeps; readonly scheduler: SchedulerLike; readonly report: SystemErrorReporter }
+
+const routingFailed = (next: Next, { scheduler, report }: Planning, event: ValidatedEvent, at: number, error: unknown): void => {
+  next({ type: 'timing', requestId: event.requestId, stage: 'routing', at, ms: scheduler.now() - at });
+  next(systemErrorEvent('system', error, { requestId: event.requestId, stage: 'routing' }, report));
+};
+
+const decided = (next: Next, planning: Planning, event: ValidatedEvent, at: number, decision: RouteDecision): void => {
+  const { requestId, request } = event;
+  const { deps, scheduler, report } = planning;
+  let route: Route | undefined;
+  try {
+    route = decision.expertIds.length === 0 ? undefined : deps.buildRoute(decision);
+  } catch (error) {
+    routingFailed(next, planning, event, at, error);
+    return;
+  }
+  next({ type: 'timing', requestId, stage: 'routing', at, ms: scheduler.now() - at });
+  if (route === undefined) {
+    next(systemErrorEvent('no-experts', new Error('no expert is available (all unhealthy or none chosen)'), { requestId, stage: 'routing' }, report));
+    return;
+  }
+  const shown = event.injection === undefined ? route.plan : { ...route.plan, metadata: { injection: event.injection } };
+  next({ type: 'plan', requestId, plan: shown });
+  next({ type: 'planned', requestId, request, route });
+};
+
 /** Plans the request on `validated`. */
-export const plan = (deps: PlanDeps, scheduler: SchedulerLike = asyncScheduler): OperatorFunction<ChainEvent, ChainEvent> =>
-  staged(({ next, run }) => {
-    const report = deps.reportSystemError ?? (() => undefined);
-    const failed = (event: ValidatedEvent, at: number, error: unknown): void => {
-      next({ type: 'timing', requestId: event.requestId, stage: 'routing', at, ms: scheduler.now() - at });
-      next(systemErrorEvent('system', error, { requestId: event.requestId, stage: 'routing' }, report));
-    };
-    const decided = (event: ValidatedEvent, at: number, decision: RouteDecision): void => {
-      const { requestId, request } = event;
-      let route: Route | undefined;
-      try {
-        route = decision.expertIds.length === 0 ? undefined : deps.buildRoute(decision);
-      } catch (error) {
-        failed(event, at, error);
-        return;
-      }
-      next({ type: 'timing', requestId, stage: 'routing', at, ms: scheduler.now() - at });
-      if (route === undefined) {
-        next(systemErrorEvent('no-experts', new Error('no expert is available (all unhealthy or none chosen)'), { requestId, stage: 'routing' }, report));
-        return;
-      }
-      const shown = event.injection === undefined ? route.plan : { ...route.plan, metadata: { injection: event.injection } };
-      next({ type: 'plan', requestId, plan: shown });
-      next({ type: 'planned', requestId, request, route });
-    };
-    return (event) => {
-      if (event.type !== 'validated') {
-        next(event);
-        return;
-      }
-      const at = scheduler.now();
-      let decision: RouteDecision | Observable<RouteDecision>;
-      try {
-        decision = deps.router.route({
-          requestId: event.requestId, prompt: event.request.prompt, messages: event.request.messages, scope: event.request.scope,
-          experts: deps.experts(), load: deps.load?.() ?? NO_LOAD,
-        });
-      } catch (error) {
-        failed(event, at, error);
-        return;
-      }
-      if (!isObservable(decision)) {
-        decided(event, at, decision);
-        return;
-      }
-      let settled = false;
-      run(decision.pipe(take(1), throwIfEmpty(() => new Error('router completed without a decision'))), {
-        next: (chosen) => {
-          settled = true;
-          decided(event, at, chosen);
-        },
-        error: (error) => {
-          settled = true;
-          failed(event, at, error);
-        },
+export const plan = (deps: PlanDeps, scheduler: SchedulerLike = asyncScheduler): OperatorFunction<ChainEvent, ChainEvent> => {
+  const planning: Planning = { deps, scheduler, report: deps.reportSystemError ?? (() => undefined) };
+  return staged((context) => (event) => {
+    const { next } = context;
+    if (event.type !== 'validated') {
+      next(event);
+      return;
+    }
+    const at = scheduler.now();
+    let decision: RouteDecision | Observable<RouteDecision>;
+    try {
+      decision = deps.router.route({
+        requestId: event.requestId, prompt: event.request.prompt, messages: event.request.messages, scope: event.request.scope,
+        experts: deps.experts(), load: deps.load?.() ?? NO_LOAD,
       });
-      // Still routing: say so, so a cancel meanwhile still counts the routing time.
-      if (!settled) next({ type: 'timing', requestId: event.requestId, stage: 'routing', at });
-    };
+    } catch (error) {
+      routingFailed(next, planning, event, at, error);
+      return;
+    }
+    if (!isObservable(decision)) {
+      decided(next, planning, event, at, decision);
+      return;
+    }
+    let settled = false;
+    context.run(decision.pipe(take(1), throwIfEmpty(() => new Error('router completed without a decision'))), {
+      next: (chosen) => {
+        settled = true;
+        decided(next, planning, event, at, chosen);
+      },
+      error: (error) => {
+        settled = true;
+        routingFailed(next, planning, event, at, error);
+      },
+    });
+    // Still routing: say so, so a cancel meanwhile still counts the routing time.
+    if (!settled) next({ type: 'timing', requestId: event.requestId, stage: 'routing', at });
   });
+};

@@ -59,14 +59,15 @@ export const singleFlight = (execution: OperatorFunction<ChainEvent, ChainEvent>
     const shared$ = coordinate === undefined ? work$ : coordinate(key, execute, work$);
     return (sink) => shared$.subscribe(sink);
   };
-  return staged(({ next, run }) => (event) => {
+  return staged((context) => (event) => {
+    const { next } = context;
     if (event.type !== 'execute') {
       next(event);
       return;
     }
     const key = event.cacheKey;
     if (key === undefined) {
-      run(workOf(execution, stages, event), { next });
+      context.run(workOf(execution, stages, event), { next });
       return;
     }
     let flight = flights.get(key);
@@ -77,6 +78,8 @@ export const singleFlight = (execution: OperatorFunction<ChainEvent, ChainEvent>
       flights.set(key, started);
       flight = started;
     }
-    run(flight.join(event.requestId, next), { next: () => undefined });
+    let leave = (): void => undefined;
+    const held = context.hold(() => leave());
+    leave = flight.join(event.requestId, next, held);
   });
 };

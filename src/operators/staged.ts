@@ -19,7 +19,7 @@
  *     source:  -r----|       stage A turns r into a, stage B turns a into b
  *     result:  -b----|       one subscription to the source; A and B run as function calls
  */
-import { Observable, Subscription, type OperatorFunction, type TeardownLogic } from 'rxjs';
+import { Observable, Subscription, type OperatorFunction, type Subscriber, type TeardownLogic } from 'rxjs';
 import type { ChainEvent } from '../chain-events';
 
 /** Where an inner source's notifications go; `error` absent: the inner's error errors the result. */
@@ -29,16 +29,34 @@ export interface StageObserver<T> {
   complete?(): void;
 }
 
-/** What a stage can do besides handling events. Valid for one subscription. */
+/**
+ * What a stage can do besides handling events. Valid for one subscription. `next` is a plain
+ * function (pass it on freely); the others are methods: call them on the context
+ * (`context.run(...)`), since destructuring them loses their `this` (the compiler says so).
+ */
 export interface StageContext {
   /** Hands an event to the next stage (after the last stage: to the subscriber). */
   readonly next: (event: ChainEvent) => void;
   /** Runs an inner source for the stage (see the module doc); unsubscribe the result to stop it early. */
-  readonly run: <T>(source: Observable<T>, observer: StageObserver<T>) => Subscription;
+  run<T>(this: StageContext, source: Observable<T>, observer: StageObserver<T>): Subscription;
   /** Adds a teardown that runs when the result is unsubscribed, errors or completes. */
-  readonly add: (teardown: TeardownLogic) => void;
+  add(this: StageContext, teardown: TeardownLogic): void;
+  /**
+   * Holds the result open for work driven some other way than an Observable (no subscriber of
+   * its own): it counts as running until `end()` (or `fail(error)`, which errors the result);
+   * `onTeardown` runs if the result is torn down first.
+   */
+  hold(this: StageContext, onTeardown?: () => void): StageHold;
   /** Errors the result. */
-  readonly fail: (error: unknown) => void;
+  fail(this: StageContext, error: unknown): void;
+}
+
+/** Work a stage holds the result open for (see `StageContext.hold`). */
+export interface StageHold {
+  /** The work is done: it no longer keeps the result from completing. */
+  end(): void;
+  /** The work failed: errors the result. */
+  fail(error: unknown): void;
 }
 
 /** A stage: called once per subscription with its context, returns the handler of every event reaching it. */
@@ -54,11 +72,11 @@ export interface StageSink {
 /** A running set of fused stages: feed it events, tell it when its source ended, tear it down. */
 export interface StageRunner {
   /** Hands an event to the first stage. */
-  readonly push: (event: ChainEvent) => void;
+  push(event: ChainEvent): void;
   /** The source completed: the runner completes once every inner source has. */
-  readonly end: () => void;
+  end(): void;
   /** Errors the runner (and tears it down). */
-  readonly fail: (error: unknown) => void;
+  fail(error: unknown): void;
   /** Unsubscribing it tears down every inner source. */
   readonly subscription: Subscription;
 }
@@ -69,8 +87,13 @@ export interface FusedStages { readonly root: Observable<ChainEvent>; readonly s
 /** The Observable a staged operator returns: it knows its source and stages, so the next staged operator can fuse. */
 class FusedObservable extends Observable<ChainEvent> {
   constructor(readonly fused: FusedStages) {
-    super((subscriber) => runFused(fused, subscriber).subscription);
+    super(subscribeFused);
   }
+}
+
+/** FusedObservable's subscribe function (shared: RxJS calls it with the Observable as `this`). */
+function subscribeFused(this: Observable<ChainEvent>, subscriber: Subscriber<ChainEvent>): TeardownLogic {
+  return runFused((this as FusedObservable).fused, subscriber).subscription;
 }
 
 /** The source and stages of an Observable made by staged operators; undefined for any other Observable. */
@@ -85,33 +108,41 @@ export const runFused = (fused: FusedStages, sink: StageSink): StageRunner => {
 };
 
 /**
- * One subscription's run of fused stages. A class, not closures: a request holds one runner
- * per fused segment while it runs, so its size is per-request memory.
+ * One subscription's run of fused stages. Classes, not closures: a request holds one runner per
+ * fused segment while it runs, so their size is per-request memory.
  */
 class Runner implements StageRunner {
   readonly subscription = new Subscription();
   /** The source and the inner sources still running. */
   active = 1;
   closed = false;
-  first: (event: ChainEvent) => void;
-  readonly fail = (error: unknown): void => {
+  private readonly first: (event: ChainEvent) => void;
+
+  constructor(stages: readonly ChainStage[], private readonly sink: StageSink) {
+    // Unsubscribed from outside: teardown, not completion (the sink hears nothing more).
+    this.subscription.add(this);
+    let next: (event: ChainEvent) => void = (event) => sink.next(event);
+    for (let i = stages.length - 1; i >= 0; i--) next = stages[i]!(new StageLink(next, this));
+    this.first = next;
+  }
+
+  /** Torn down (as a finalizer of its own subscription). */
+  unsubscribe(): void {
+    this.closed = true;
+  }
+
+  fail(error: unknown): void {
     if (this.closed) return;
     this.closed = true;
     this.subscription.unsubscribe();
     this.sink.error(error);
-  };
-  readonly push = (event: ChainEvent): void => {
-    if (this.closed) return;
-    try {
-      this.first(event);
-    } catch (error) {
-      this.fail(error);
-    }
-  };
-  readonly end = (): void => {
+  }
+
+  end(): void {
     if (!this.closed) this.settle();
-  };
-  readonly run = <T>(source: Observable<T>, observer: StageObserver<T>): Subscription => {
+  }
+
+  run<T>(source: Observable<T>, observer: StageObserver<T>): Subscription {
     this.active++;
     const inner = new InnerObserver(this, observer);
     const subscription = source.subscribe(inner);
@@ -119,17 +150,17 @@ class Runner implements StageRunner {
     subscription.add(inner);
     this.subscription.add(subscription);
     return subscription;
-  };
-  readonly add = (teardown: TeardownLogic): void => {
-    this.subscription.add(teardown);
-  };
+  }
 
-  constructor(stages: readonly ChainStage[], private readonly sink: StageSink) {
-    // Unsubscribed from outside: teardown, not completion (the sink hears nothing more).
-    this.subscription.add(() => { this.closed = true; });
-    let next: (event: ChainEvent) => void = (event) => sink.next(event);
-    for (let i = stages.length - 1; i >= 0; i--) next = stages[i]!({ next, run: this.run, add: this.add, fail: this.fail });
-    this.first = next;
+  add(teardown: TeardownLogic): void {
+    this.subscription.add(teardown);
+  }
+
+  hold(onTeardown?: () => void): StageHold {
+    this.active++;
+    const held = new Held(this, onTeardown);
+    this.subscription.add(held);
+    return held;
   }
 
   settle(): void {
@@ -137,6 +168,32 @@ class Runner implements StageRunner {
     this.closed = true;
     this.subscription.unsubscribe();
     this.sink.complete();
+  }
+
+  push(event: ChainEvent): void {
+    if (this.closed) return;
+    try {
+      this.first(event);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+}
+
+/** One stage's context: its `next`, and the runner's methods. */
+class StageLink implements StageContext {
+  constructor(readonly next: (event: ChainEvent) => void, private readonly runner: Runner) {}
+  run<T>(source: Observable<T>, observer: StageObserver<T>): Subscription {
+    return this.runner.run(source, observer);
+  }
+  add(teardown: TeardownLogic): void {
+    this.runner.add(teardown);
+  }
+  hold(onTeardown?: () => void): StageHold {
+    return this.runner.hold(onTeardown);
+  }
+  fail(error: unknown): void {
+    this.runner.fail(error);
   }
 }
 
@@ -195,6 +252,29 @@ class InnerObserver<T> {
     if (this.done) return;
     this.done = true;
     this.runner.settle();
+  }
+}
+
+/** Work held open by a stage: ends, fails, or is torn down with the runner. */
+class Held implements StageHold {
+  private done = false;
+  constructor(private readonly runner: Runner, private readonly onTeardown: (() => void) | undefined) {}
+  end(): void {
+    if (this.done) return;
+    this.done = true;
+    this.runner.subscription.remove(this);
+    if (!this.runner.closed) this.runner.settle();
+  }
+  fail(error: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    this.runner.fail(error);
+  }
+  /** The runner is torn down while the work is held. */
+  unsubscribe(): void {
+    if (this.done) return;
+    this.done = true;
+    this.onTeardown?.();
   }
 }
 

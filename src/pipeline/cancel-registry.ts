@@ -2,34 +2,25 @@
  * The requests in flight and how to cancel each: a map from request id to its cancel entry, so
  * `cancel(id)` is one lookup whatever the number in flight (no shared Subject that every request
  * filters, which made N cancels cost N^2), and `cancelAll()` visits each request once.
+ *
+ * Each request's cancel signal is a small Observable of its own (`CancelSignal`); the fused
+ * envelope attaches to it directly, without a subscriber.
  */
-import { Observable } from 'rxjs';
+import { CancelSignal } from '../operators/cancel-signal';
 
-/** Why a request was cancelled by the caller's AbortSignal: 'aborted', or 'aborted: <reason>' for an Error reason. */
-export const abortReason = (signal: AbortSignal): string => {
-  const reason: unknown = signal.reason;
-  return reason instanceof Error && reason.name !== 'AbortError' ? `aborted: ${reason.message}` : 'aborted';
-};
-
-/** One request in flight. */
-interface Entry {
-  /** Set while the request's cancel$ is subscribed. */
-  fire: ((reason: string) => void) | undefined;
-  /** A cancel that came before cancel$ was subscribed. */
-  pending: string | undefined;
-}
+export { abortReason, CancelSignal, type CancelListener } from '../operators/cancel-signal';
 
 /** A registered request: its cancel signal, and how to drop it from the registry. */
 export interface Registration {
   /** Emits the cancel reason once (an order, or the caller's signal aborting), then completes. */
-  readonly cancel$: Observable<string>;
+  readonly cancel$: CancelSignal;
   /** Drops the request from the registry (once; a later request with the same id is not touched). */
   readonly release: () => void;
 }
 
 /** The registry of one plugin. */
 export class CancelRegistry {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<string, CancelSignal>();
 
   /** Requests in flight. */
   get size(): number {
@@ -48,33 +39,10 @@ export class CancelRegistry {
 
   /** Registers a request (the caller checked that its id is free). */
   register(requestId: string, signal?: AbortSignal): Registration {
-    const entry: Entry = { fire: undefined, pending: undefined };
-    this.entries.set(requestId, entry);
-    const cancel$ = new Observable<string>((subscriber) => {
-      const fire = (reason: string): void => {
-        entry.fire = undefined;
-        subscriber.next(reason);
-        subscriber.complete();
-      };
-      if (entry.pending !== undefined) {
-        fire(entry.pending);
-        return undefined;
-      }
-      if (signal?.aborted === true) {
-        fire(abortReason(signal));
-        return undefined;
-      }
-      entry.fire = fire;
-      if (signal === undefined) return () => { entry.fire = undefined; };
-      const onAbort = (): void => fire(abortReason(signal));
-      signal.addEventListener('abort', onAbort, { once: true });
-      return () => {
-        entry.fire = undefined;
-        signal.removeEventListener('abort', onAbort);
-      };
-    });
+    const cancel$ = new CancelSignal(signal);
+    this.entries.set(requestId, cancel$);
     const release = (): void => {
-      if (this.entries.get(requestId) === entry) this.entries.delete(requestId);
+      if (this.entries.get(requestId) === cancel$) this.entries.delete(requestId);
     };
     return { cancel$, release };
   }
@@ -83,18 +51,14 @@ export class CancelRegistry {
   cancel(requestId: string, reason: string): boolean {
     const entry = this.entries.get(requestId);
     if (entry === undefined) return false;
-    if (entry.fire === undefined) entry.pending ??= reason;
-    else entry.fire(reason);
+    entry.fire(reason);
     return true;
   }
 
   /** Cancels every request in flight (not those started meanwhile); returns how many. */
   cancelAll(reason: string): number {
     const all = [...this.entries.values()];
-    for (const entry of all) {
-      if (entry.fire === undefined) entry.pending ??= reason;
-      else entry.fire(reason);
-    }
+    for (const entry of all) entry.fire(reason);
     return all.length;
   }
 

@@ -61,7 +61,7 @@ const partsOf = (plan: KeyPlan, fusionVersion: string, guardVersion: string): { 
     byVersions = new Map();
     planParts.set(plan, byVersions);
   }
-  const versions = `${fusionVersion}\u0000${guardVersion}`;
+  const versions = JSON.stringify([fusionVersion, guardVersion]);
   let parts = byVersions.get(versions);
   if (parts === undefined) {
     // The keys of the payload in sorted order: fusion, guard, messages, params, schema, scope, tasks.

@@ -3,7 +3,7 @@
  * answer and writes the final one, streamed as `fusion` tokens.
  */
 import { createHash } from 'node:crypto';
-import { asyncScheduler, finalize, tap, catchError, defer, throwError, timeout, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, tap, catchError, defer, throwError, timeout, type SchedulerLike } from 'rxjs';
 import { estimateTokens, type Usage } from '../conversation';
 import { FusionError } from '../errors';
 import { hashTaskParams } from './cache-key';
@@ -92,14 +92,13 @@ export const aggregator = (expert: Expert, options: AggregatorOptions = {}): Fus
         let reported: Usage | undefined;
         const input = estimateTokens(prompt.length);
         let output = 0;
+        // Reported before the end reaches the fusion (finalize would run after the answer was handed on).
+        const spend = (): void => context.reportUsage?.(reported ?? { inputTokens: input, outputTokens: estimateTokens(output), estimated: true });
         return expert.stream({
           requestId: context.requestId ?? context.plan.id, prompt, messages: [{ role: 'user', content: prompt }], attempt: 1,
           ...(context.params === undefined ? {} : { params: context.params }),
           reportUsage: (usage) => { reported = { ...usage, estimated: false }; },
-        }).pipe(
-          tap({ next: (token) => { output += token.length; } }),
-          finalize(() => context.reportUsage?.(reported ?? { inputTokens: input, outputTokens: estimateTokens(output), estimated: true })),
-        );
+        }).pipe(tap({ next: (token) => { output += token.length; }, complete: spend, error: spend, unsubscribe: spend }));
       });
       const scheduler = options.scheduler ?? context.scheduler ?? asyncScheduler;
       const timed$ = Number.isFinite(timeoutMs)
