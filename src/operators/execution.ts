@@ -11,7 +11,7 @@
  * Lanes and the execution are small classes rather than closures: a request holds them while it
  * runs, so their size is per-request memory.
  */
-import { Subscription, type SchedulerLike } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
 import type { ExecuteEvent, ExpertProgress } from '../chain-events';
 import { addUsage, estimateTokens, NO_USAGE, type Usage } from '../conversation';
 import { ExpertError, isRetriable } from '../errors';
@@ -97,7 +97,11 @@ class Execution {
   readonly lanes: Lane[];
   readonly answers: (ExpertAnswer | undefined)[] = [];
   readonly failures: unknown[] = [];
-  readonly group = new Subscription();
+  /** The execution slot, freed when the execution ends either way. */
+  release: (() => void) | undefined;
+  /** Experts whose half-open breaker probe this execution holds. */
+  private probes: string[] | undefined;
+  private done = false;
   /** The conversation's estimated input tokens (for attempts whose provider reports none). */
   readonly inputTokens: number;
   private remaining: number;
@@ -135,10 +139,9 @@ class Execution {
         this.failed(lane, new ExpertError(id, 'Circuit open: the expert is being probed by another request', { failure: 'circuit-open' }));
         continue;
       }
-      // A probe that ends in neither a clean answer nor a counted failure (cancel, 4xx) is freed for another run.
-      if (admission === 'probe') this.group.add(() => breakers?.abandoned(id));
+      if (admission === 'probe') (this.probes ??= []).push(id);
       const tokens$ = expertRun(lane.expert, lane.task, lane, this.deps, this.scheduler);
-      this.group.add(this.context.run(tokens$, lane));
+      this.context.run(tokens$, lane);
     }
   }
 
@@ -196,7 +199,19 @@ class Execution {
     const clean = this.answers.filter((answer): answer is ExpertAnswer => answer !== undefined);
     const usage = this.lanes.reduce((total, lane) => addUsage(total, lane.usage), NO_USAGE);
     next({ type: 'answers', requestId, request, route, ...(cacheKey === undefined ? {} : { cacheKey }), answers: clean, failures: this.failures, usage });
-    this.group.unsubscribe();
+    this.unsubscribe();
+  }
+
+  /**
+   * The execution ended, or its stage was torn down (it is one of the stage's teardowns): frees
+   * the slot, and the breaker probes that ended in neither a clean answer nor a counted failure
+   * (a cancel, a 4xx) for another run. Runs once.
+   */
+  unsubscribe(): void {
+    if (this.done) return;
+    this.done = true;
+    this.release?.();
+    for (const id of this.probes ?? []) this.deps.breakers?.abandoned(id);
   }
 }
 
@@ -209,8 +224,8 @@ export const startExecution = (
   release?: () => void,
 ): void => {
   const execution = new Execution(event, context, deps, scheduler);
-  if (release !== undefined) execution.group.add(release);
-  context.add(execution.group);
+  execution.release = release;
+  context.add(execution);
   execution.start();
 };
 

@@ -53,7 +53,7 @@ export class Flight implements StageSink {
   join(requestId: string, next: (event: ChainEvent) => void, hold: StageHold): () => void {
     const participant = new Participant(requestId, next, hold);
     if (this.work !== undefined) this.catchUp(participant);
-    this.participants = [...this.participants, participant];
+    this.participants = this.participants.length === 0 ? [participant] : [...this.participants, participant];
     if (this.work === undefined) this.work = this.start(this);
     return () => this.leave(participant);
   }
