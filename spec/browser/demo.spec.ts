@@ -2,8 +2,9 @@
 /**
  * The demo page (`GET /`) in real headless Chromium, against a real server on 127.0.0.1 whose
  * plugin runs three simulated experts with real delays: the page's script under its CSP, the
- * API key field, live lanes, Stop reaching the experts, a full answer with the waterfall, the
- * cache badge on a repeat, and a token that looks like HTML staying text.
+ * API key field, live lanes, Stop reaching the experts, a full answer with its section headings
+ * and the waterfall (also on a phone-sized screen), the cache badge on a repeat, text that looks
+ * like HTML staying text, and no failed request or console error along the way.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -19,6 +20,8 @@ const KEY = 'demo-test-key';
 const XSS = '<img src=x onerror=alert(1)>';
 const ARTIFACTS = resolve(__dirname, '../../artifacts');
 
+const BETA_HEADING = `Why not violet? ${XSS}`;
+
 const GAMMA = 'Air molecules are much smaller than the wavelength of visible light, which makes them scatter blue light far more than red. '
   + 'At sunset the light crosses much more air, the blue is scattered away before it reaches you, and the sky turns orange and red.';
 
@@ -31,7 +34,7 @@ const experts: SimulatedExpert[] = [
   simulatedExpert({
     id: 'beta', model: 'sim-medium', version: '2', firstTokenDelayMs: 100, tokenDelayMs: 30,
     answer: 'Rayleigh scattering is the reason: its strength grows with the fourth power of frequency, so blue light is scattered '
-      + 'about five times more than red light. Violet is scattered even more, but the sun emits less of it and our eyes are less sensitive to it.',
+      + `about five times more than red light.\n\n## ${BETA_HEADING}\n\nViolet is scattered even more, but the sun emits less of it and our eyes are less sensitive to it.`,
   }),
   simulatedExpert({
     id: 'gamma', model: 'sim-large', version: '3', firstTokenDelayMs: 200, tokenDelayMs: 40,
@@ -55,12 +58,51 @@ const lanes = (page: Page) => page.$$eval('.lane', (elements) => elements.map((l
   text: lane.querySelector('.lane-text')?.textContent ?? '',
 })));
 
+interface Box { readonly left: number; readonly right: number; readonly top: number; readonly bottom: number; readonly width: number }
+interface ChartGeometry {
+  readonly svg: Box;
+  /** CSS pixels per viewBox unit. */
+  readonly scale: number;
+  readonly texts: readonly (Box & { readonly text: string; readonly className: string })[];
+  readonly bars: readonly Box[];
+}
+
+/** Where the waterfall's texts and bars are on the screen. */
+const waterfallGeometry = (page: Page): Promise<ChartGeometry> => page.$eval('#waterfall', (element) => {
+  const chart = element as SVGSVGElement;
+  const box = (el: Element) => {
+    const { left, right, top, bottom, width } = el.getBoundingClientRect();
+    return { left, right, top, bottom, width };
+  };
+  return {
+    svg: box(chart),
+    scale: chart.getScreenCTM()?.a ?? 0,
+    texts: Array.from(chart.querySelectorAll('text'), (text) => ({ ...box(text), text: text.textContent ?? '', className: text.getAttribute('class') ?? '' })),
+    bars: Array.from(chart.querySelectorAll('rect.wf-bar'), box),
+  };
+});
+
+const overlap = (a: Box, b: Box): boolean =>
+  Math.min(a.right, b.right) - Math.max(a.left, b.left) > 0.5 && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 0.5;
+
+/** Every text cut off by the chart's edges, every two texts that overlap, every label that runs into the bars. */
+const problemsOf = ({ svg, texts, bars }: ChartGeometry): string[] => {
+  const barsStart = Math.min(...bars.map((bar) => bar.left));
+  return [
+    ...texts.filter((text) => text.left < svg.left - 0.5 || text.right > svg.right + 0.5).map((text) => `clipped: ${text.text}`),
+    ...texts.flatMap((a, i) => texts.slice(i + 1).filter((b) => overlap(a, b)).map((b) => `overlap: ${a.text} / ${b.text}`)),
+    ...texts.filter((text) => text.className === 'wf-label' && text.right > barsStart + 0.5).map((text) => `label over the bars: ${text.text}`),
+  ];
+};
+
 describe('the demo page (GET /) in headless Chromium', () => {
   let running: Running;
   let chromium: Chromium;
   let page: Page;
   const dialogs: string[] = [];
   const pageErrors: string[] = [];
+  const consoleProblems: string[] = [];
+  const failedRequests: string[] = [];
 
   beforeAll(async () => {
     chromium = await launchChromium();
@@ -72,8 +114,9 @@ describe('the demo page (GET /) in headless Chromium', () => {
     });
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('console', (message) => {
-      if (message.type() === 'error' && /Content Security Policy|Trusted Type/i.test(message.text())) pageErrors.push(message.text());
+      if (message.type() === 'error' || message.type() === 'warning') consoleProblems.push(`${message.type()}: ${message.text()}`);
     });
+    page.on('requestfailed', (request) => failedRequests.push(`${request.method()} ${request.url()}: ${request.failure()?.errorText ?? '?'}`));
   });
 
   afterAll(async () => {
@@ -108,6 +151,7 @@ describe('the demo page (GET /) in headless Chromium', () => {
 
     await page.click('#stop');
     await page.locator('#status[data-state="cancelled"]').waitFor();
+    expect(await page.textContent('#status')).toMatch(/^cancelled in \d+ ms/); // once, not "cancelled: cancelled"
     await waitFor(() => sum((expert) => expert.stats.active) === 0, 5000, 'every expert to be unsubscribed');
     expect(sum((expert) => expert.stats.cancelled)).toBeGreaterThan(cancelledBefore);
     expect(running.plugin.active()).toEqual([]);
@@ -124,10 +168,13 @@ describe('the demo page (GET /) in headless Chromium', () => {
     expect(done[0].text).toContain(XSS);
     expect(done[2].text).toBe(GAMMA); // the failed attempt's words were dropped on `discard`
     expect(await page.textContent('.lane[data-expert="gamma"] .lane-retry')).toMatch(/^retry 1\/2 in \d+ms \(.+\)$/);
-    const answer = (await page.textContent('#answer')) ?? '';
-    expect(answer).toMatch(/^### alpha\n\n/);
-    expect(answer).toContain(XSS);
-    expect(answer).toContain('### gamma');
+    // The sections fusion's `### <expert>` lines and an expert's own `## ...` line are headings, their text still text.
+    const blocks = await page.$$eval('#answer > *', (elements) => elements.map((element) => [element.tagName.toLowerCase(), element.textContent]));
+    expect(blocks.map(([tag]) => tag)).toEqual(['h5', 'p', 'h5', 'p', 'h4', 'p', 'h5', 'p']);
+    expect(blocks.filter(([tag]) => tag !== 'p').map(([, text]) => text)).toEqual(['alpha', 'beta', BETA_HEADING, 'gamma']);
+    expect(blocks[1][1]).toContain(XSS);
+    expect(blocks[7][1]).toBe(GAMMA);
+    expect(await page.textContent('#answer')).not.toContain('#');
     expect(await page.textContent('#cache-badge')).toBe('cache miss');
     expect(await page.isHidden('#degraded-badge')).toBe(true);
     expect(await page.locator('img').count()).toBe(0);
@@ -158,8 +205,33 @@ describe('the demo page (GET /) in headless Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'demo-cache-hit.png'), fullPage: true });
   });
 
-  it('raised no dialog, script error or CSP violation along the way', () => {
+  it('keeps the timing chart readable on a 390 px wide screen, and redraws it when the width changes', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await ask(page, 'Why is the sunset red?');
+      await page.locator('#status[data-state="complete"]').waitFor();
+      const chart = await waterfallGeometry(page);
+      expect(chart.svg.width).toBeLessThan(390);
+      expect(chart.scale).toBeCloseTo(1, 1); // drawn at its real width: the 11 px text stays 11 px
+      expect(chart.texts.filter((text) => text.className === 'wf-label').map((text) => text.text)).toEqual([
+        'validation', 'routing', 'cache', 'execution', 'fusion', 'outputGuard', 'expert alpha', 'expert beta', 'expert gamma',
+      ]);
+      expect(problemsOf(chart)).toEqual([]);
+      await page.screenshot({ path: join(ARTIFACTS, 'demo-390.png'), fullPage: true });
+    } finally {
+      await page.setViewportSize({ width: 1200, height: 900 });
+    }
+    await page.waitForFunction(() => Number(document.querySelector('#waterfall')!.getAttribute('viewBox')?.split(' ')[2]) > 1000);
+    const wide = await waterfallGeometry(page);
+    expect(wide.scale).toBeCloseTo(1, 1);
+    expect(problemsOf(wide)).toEqual([]);
+  });
+
+  it('raised no dialog, script error, CSP violation, console error or failed request along the way', () => {
     expect(dialogs).toEqual([]);
     expect(pageErrors).toEqual([]);
+    // The one console error is the browser's own line for the 401 the key test asked for; finished streams fail nothing.
+    expect(consoleProblems).toEqual(['error: Failed to load resource: the server responded with a status of 401 (Unauthorized)']);
+    expect(failedRequests).toEqual([]);
   });
 });

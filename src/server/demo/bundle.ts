@@ -1,6 +1,6 @@
 /**
- * The demo page's script: `browser/main.ts` (with RxJS and the library's `fromSSE`) bundled by
- * esbuild's JS API into one minified IIFE.
+ * The demo page's script: `browser/main.ts` (with RxJS, eventsource-parser and the library's
+ * browser entry) bundled by esbuild's JS API into one minified IIFE.
  *
  * - From the built package (dist/): `npm run build` writes the script next to this module
  *   (`DEMO_SCRIPT_FILE`), so an installed package serves it without esbuild.

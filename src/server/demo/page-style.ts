@@ -37,11 +37,14 @@ dl#plan dd { margin: 0; }
 .lane[data-state="failed"] .lane-state { color: #b3261e; }
 .lane[data-state="cancelled"] .lane-state, .lane[data-state="retrying"] .lane-state { color: #8a4b00; }
 .lane-retry { margin: 4px 0 0; font-size: 12px; color: #8a4b00; }
-.lane-text, #answer { white-space: pre-wrap; overflow-wrap: anywhere; margin: 6px 0 0; }
-#answer { border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; min-height: 48px; background: #fbfcfe; }
+.lane-text, .answer-text { white-space: pre-wrap; overflow-wrap: anywhere; margin: 6px 0 0; }
+#answer { border: 1px solid var(--line); border-radius: 8px; padding: 4px 12px 10px; min-height: 48px; background: #fbfcfe; overflow-wrap: anywhere; }
+#answer .answer-text { margin: 6px 0 10px; }
+#answer .answer-heading { margin: 12px 0 4px; font-size: 15px; line-height: 1.3; }
+#answer h5.answer-heading, #answer h6.answer-heading { font-size: 14px; }
 #answer[data-final="true"] { border-color: #9ccfb0; }
 svg#waterfall { width: 100%; height: auto; display: block; }
-.wf-label, .wf-ms, .wf-tick { font: 11px system-ui, sans-serif; fill: var(--ink); }
+.wf-label, .wf-ms, .wf-tick { font: 12px system-ui, sans-serif; fill: var(--ink); }
 .wf-ms, .wf-tick { fill: var(--muted); }
 .wf-grid { stroke: #eef1f6; }
 .wf-axis { stroke: #9aa3b5; }

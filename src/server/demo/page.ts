@@ -23,7 +23,7 @@ const BODY = `<main>
 <div class="controls">
 <button id="ask" type="submit" disabled>Ask</button>
 <button id="stop" type="button" disabled>Stop</button>
-<label>API key <input id="api-key" type="password" placeholder="only if the server has one" spellcheck="false"></label>
+<label>API key <input id="api-key" type="password" placeholder="only if the server has one" spellcheck="false" autocomplete="off"></label>
 </div>
 </form>
 <p id="note"></p>
@@ -35,7 +35,7 @@ const BODY = `<main>
 <p id="answer"></p>
 <h2>Stage timings</h2>
 <svg id="waterfall" xmlns="http://www.w3.org/2000/svg"></svg>
-<footer>POST /api/dialogue (server-sent events) &middot; POST /api/cancel/:requestId &middot; /v1/chat/completions &middot; /metrics</footer>
+<footer>POST /api/dialogue (server-sent events) &middot; POST /api/cancel/:requestId &middot; POST /api/chat (AI SDK useChat) &middot; /v1/chat/completions &middot; /metrics</footer>
 </main>`;
 
 const pageHtml = (body: string, style: string, script: string | undefined): string => `<!doctype html>
@@ -72,6 +72,6 @@ const policy = (style: string, script: string | undefined): string => [
 export const demoPage = (bundle: DemoBundle): DemoPage => {
   if (bundle.kind === 'script') return { html: pageHtml(BODY, PAGE_STYLE, bundle.code), csp: policy(PAGE_STYLE, bundle.code) };
   const body = `<main><h1>dialogue-pipeline</h1><p>${escapeText(bundle.reason)}</p>
-<p>The API works without it: POST /api/dialogue, POST /api/cancel/:requestId, POST /v1/chat/completions, GET /v1/models, GET /metrics, GET /healthz.</p></main>`;
+<p>The API works without it: POST /api/dialogue, POST /api/cancel/:requestId, POST /api/chat, POST /v1/chat/completions, GET /v1/models, GET /metrics, GET /healthz.</p></main>`;
   return { html: pageHtml(body, PAGE_STYLE, undefined), csp: policy(PAGE_STYLE, undefined) };
 };

@@ -7,17 +7,18 @@
  * | `start` | status "running" |
  * | `plan` | the plan panel; one lane per task |
  * | `cache` | the cache badge (hit / miss); on a hit the lanes say "not asked" |
- * | `token` | appended to its lane; `fusion` and `cache` tokens to the fused answer |
+ * | `token` | appended to its lane; `fusion` and `cache` tokens to the fused answer (headings as headings) |
  * | `retry` | the lane's retry notice; `discard` empties the lane (or the answer, for `fusion`) |
  * | `expert` | the lane's outcome and figures |
  * | `status` | the note line |
- * | `metrics` | the waterfall; lanes still open get their outcome |
+ * | `metrics` | the waterfall (drawn again when its width changes); lanes still open get their outcome |
  * | `complete` | the answer becomes `text` (marked degraded when so); badge "cache hit" when `fromCache` |
- * | `error`, `cancelled` | the status line says so |
+ * | `error`, `cancelled` | the status line says so ("cancelled", or "cancelled (plugin closed)": the reason once) |
  */
 import type { PipelineEvent } from '../../../browser';
 import type { PipelineMetrics } from '../../../browser';
 import { SSEResponseError } from '../../../browser';
+import { createAnswerView } from './answer-view';
 import { show } from './dom';
 import { createLanesView } from './lanes';
 import type { PageElements } from './page-elements';
@@ -44,16 +45,27 @@ const failureText = (error: unknown): string => {
   return `connection failed (${error instanceof Error ? error.message : String(error)})`;
 };
 
+/** "cancelled", "cancelled (all)", "cancelled (plugin closed)": the reason is not repeated when it says "cancelled" itself. */
+const cancelledText = (reason: string): string => (reason.startsWith('cancelled') ? reason : `cancelled (${reason})`);
+
 const timingSummary = (metrics: PipelineMetrics | undefined): string =>
   metrics === undefined ? '' : ` in ${Math.round(metrics.total)} ms${metrics.ttft === null ? '' : `, first token after ${Math.round(metrics.ttft)} ms`}`;
 
 /** Creates the view over the page's elements. */
 export const createDialogueView = (page: PageElements): DialogueView => {
   const lanes = createLanesView(page.lanes);
-  const answer = document.createTextNode('');
-  page.answer.replaceChildren(answer);
+  const answer = createAnswerView(page.answer);
   let metrics: PipelineMetrics | undefined;
   let ended = true;
+  let drawnWidth = 0;
+  const waterfallWidth = (): number => Math.round(page.waterfall.getBoundingClientRect().width);
+  const drawWaterfall = (figures: PipelineMetrics): void => {
+    drawnWidth = waterfallWidth();
+    renderWaterfall(page.waterfall, figures, drawnWidth);
+  };
+  new ResizeObserver(() => {
+    if (metrics !== undefined && waterfallWidth() !== drawnWidth) drawWaterfall(metrics);
+  }).observe(page.waterfall);
 
   const status = (state: string, text: string): void => {
     page.status.textContent = text;
@@ -76,11 +88,11 @@ export const createDialogueView = (page: PageElements): DialogueView => {
         if (event.hit) lanes.skipped('not asked: cache hit');
         return;
       case 'token':
-        if (event.source === 'fusion' || event.source === 'cache') answer.appendData(event.text);
+        if (event.source === 'fusion' || event.source === 'cache') answer.append(event.text);
         else lanes.append(event.source, event.text);
         return;
       case 'retry':
-        if (event.source === 'fusion' && event.discard) answer.data = '';
+        if ((event.source === 'fusion' || event.source === 'cache') && event.discard) answer.set('', false);
         return lanes.retry(event);
       case 'expert': return lanes.ended(event);
       case 'status':
@@ -88,10 +100,10 @@ export const createDialogueView = (page: PageElements): DialogueView => {
         return;
       case 'metrics':
         metrics = event.metrics;
-        renderWaterfall(page.waterfall, event.metrics);
+        drawWaterfall(event.metrics);
         return lanes.settle(event.metrics.experts);
       case 'complete':
-        answer.data = event.text;
+        answer.set(event.text, true);
         show(page.degradedBadge, event.degraded);
         page.answer.dataset.final = 'true';
         if (event.fromCache) badge(true);
@@ -100,7 +112,7 @@ export const createDialogueView = (page: PageElements): DialogueView => {
         const issues = event.error.issues === undefined ? '' : `: ${event.error.issues.join('; ')}`;
         return status('error', `error (${event.error.kind}): ${event.error.message}${event.error.user ? issues : ''}`);
       }
-      case 'cancelled': return status('cancelled', `cancelled: ${event.reason}${timingSummary(metrics)}`);
+      case 'cancelled': return status('cancelled', `${cancelledText(event.reason)}${timingSummary(metrics)}`);
     }
   };
 
@@ -108,7 +120,7 @@ export const createDialogueView = (page: PageElements): DialogueView => {
     begin: (requestId) => {
       ended = false;
       metrics = undefined;
-      answer.data = '';
+      answer.set('', false);
       delete page.answer.dataset.final;
       page.note.textContent = '';
       page.waterfall.replaceChildren();

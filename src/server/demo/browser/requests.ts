@@ -1,13 +1,13 @@
 /// <reference lib="dom" />
 /**
  * The page's calls to the server, with `Authorization: Bearer <key>` when the API key field is
- * filled: the dialogue itself through the library's `fromSSE` (POST /api/dialogue with a JSON
- * body; unsubscribing closes the connection, which cancels the request on the server), and
+ * filled: the dialogue itself through `readEvents$` (POST /api/dialogue with a JSON body, read to
+ * the end; unsubscribing closes the connection, which cancels the request on the server), and
  * POST /api/cancel/:requestId for the Stop button.
  */
 import { defer, map, type Observable } from 'rxjs';
 import type { PipelineEvent } from '../../../browser';
-import { fromSSE } from '../../../browser';
+import { readEvents$ } from './read-events';
 
 /** One question as the form holds it. */
 export interface Ask {
@@ -27,7 +27,7 @@ export const newRequestId = (): string =>
 
 /** The events of `ask`, read from POST /api/dialogue. */
 export const dialogue$ = (ask: Ask): Observable<PipelineEvent> =>
-  fromSSE('/api/dialogue', {
+  readEvents$('/api/dialogue', {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...authHeaders(ask.apiKey) },
     body: JSON.stringify({ prompt: ask.prompt, requestId: ask.requestId }),
