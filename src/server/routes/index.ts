@@ -7,6 +7,7 @@ import { healthzRoute } from './healthz';
 import { homeRoute } from './home';
 import { metricsRoute } from './metrics';
 import { modelsRoute } from './models';
+import { readyzRoute } from './readyz';
 
 /** The routes `createDialogueServer` serves. */
 export const dialogueRoutes: readonly Route[] = [
@@ -17,4 +18,5 @@ export const dialogueRoutes: readonly Route[] = [
   modelsRoute,
   metricsRoute,
   healthzRoute,
+  readyzRoute,
 ];
