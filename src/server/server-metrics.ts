@@ -12,7 +12,7 @@
  * | `dialogue_retries_total` | counter | `expert` | `retry` events |
  * | `dialogue_breaker_state` | gauge | `expert` | `plugin.expertHealth()`: 0 closed, 1 half-open, 2 open |
  * | `dialogue_in_flight` | gauge | | `plugin.active().length` |
- * | `dialogue_ready` | gauge | | 1 when `/readyz` would answer 200, else 0 (checked when scraped) |
+ * | `dialogue_ready` | gauge | | 1 when `/readyz` would answer 200, else 0 (probed when scraped: a scrape waits at most the probe's deadline) |
  * | `dialogue_tokens_total` | counter | `model`, `direction` (input, output) | registered; not fed yet |
  * | `dialogue_cost_usd_total` | counter | `model` | registered; not fed yet |
  */
