@@ -39,6 +39,34 @@ describe('gracefulShutdown', () => {
     expect(await plugin.ask('Later?').catch((error: unknown) => error)).toEqual(expect.objectContaining({ _tag: 'CancelledError' }));
   });
 
+  it('answers /readyz 503 from the start, serving on for unreadyMs while the request in flight streams, then drains it', async () => {
+    const expert = simulatedExpert({ id: 'a', answer: 'one two', tokenDelayMs: 60_000 });
+    plugin = new DialoguePlugin({ experts: [expert], cache: false, guard: noGuard });
+    server = createDialogueServer({ plugin });
+    const waits: Array<{ ms: number; run: () => void }> = [];
+    const shutdown = gracefulShutdown(server, plugin, { unreadyMs: 5000, later: (ms, run) => waits.push({ ms, run }) });
+    const origin = `http://127.0.0.1:${await listen(server)}`;
+    expect((await fetch(`${origin}/readyz`)).status).toBe(200);
+    const sse = new EventReader(await postJson(`${origin}/api/dialogue`, { prompt: 'Go', requestId: 'r1' }));
+    await sse.until('token');
+
+    const done = shutdown();
+    const readyz = await fetch(`${origin}/readyz`);
+    expect(readyz.status).toBe(503);
+    expect(await readyz.json()).toEqual({ status: 'unready', reason: 'draining', message: 'The server is shutting down' });
+    expect((await fetch(`${origin}/healthz`)).status).toBe(200);
+    expect((await fetch(`${origin}/v1/models`)).status).toBe(200);
+    expect(expert.stats.active).toBe(1);
+    expect(server.listening).toBe(true);
+    expect(waits.map(({ ms }) => ms)).toEqual([5000]);
+
+    waits[0].run();
+    expect((await sse.all()).at(-1)).toEqual({ type: 'cancelled', requestId: 'r1', reason: 'cancelled (all)' });
+    await done;
+    expect(expert.stats.active).toBe(0);
+    expect(server.listening).toBe(false);
+  });
+
   it('finishes at once when nothing is in flight', async () => {
     plugin = new DialoguePlugin({ experts: [simulatedExpert({ id: 'a' })], cache: false });
     server = createDialogueServer({ plugin });

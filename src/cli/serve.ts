@@ -44,7 +44,7 @@ const main = (): void => {
   }
   if (setup.right.notice !== undefined) process.stderr.write(`${setup.right.notice}\n`);
 
-  const plugin = createServePlugin(setup.right, options, {
+  const { plugin, cache } = createServePlugin(setup.right, options, {
     cwd,
     warn: (message) => process.stderr.write(`Warning: ${message}\n`),
     onSystemError: (error, context) => process.stderr.write(`System error (${context.stage}, request ${context.requestId}): ${errorMessage(error)}\n`),
@@ -52,6 +52,7 @@ const main = (): void => {
   const server = createDialogueServer({
     plugin,
     apiKey: options.apiKey,
+    readiness: { cache },
     onError: (error) => process.stderr.write(`Server error: ${errorMessage(error)}\n`),
   });
   stopOnSignals({

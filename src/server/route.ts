@@ -1,6 +1,8 @@
 /** What a route is: a method, a path pattern and a handler that gets the request and the server's context. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Observable } from 'rxjs';
 import type { DialoguePlugin } from '../index';
+import type { ReadinessVerdict } from './readiness';
 import type { ServerMetrics } from './server-metrics';
 
 /** The plugin methods the server uses (a `DialoguePlugin`, or anything shaped like one). */
@@ -19,6 +21,8 @@ export interface ServerContext {
   readonly now: () => number;
   /** When the server was created (`now()`), as `created` of the models. */
   readonly startedAt: number;
+  /** One readiness check (draining, then the cache probe): one verdict, in bounded time. */
+  readonly readiness: () => Observable<ReadinessVerdict>;
 }
 
 /** One request as a handler sees it; `params` holds the path's `:name` segments, still percent-encoded. */

@@ -12,9 +12,12 @@
  * | `dialogue_retries_total` | counter | `expert` | `retry` events |
  * | `dialogue_breaker_state` | gauge | `expert` | `plugin.expertHealth()`: 0 closed, 1 half-open, 2 open |
  * | `dialogue_in_flight` | gauge | | `plugin.active().length` |
+ * | `dialogue_ready` | gauge | | 1 when `/readyz` would answer 200, else 0 (probed when scraped: a scrape waits at most the probe's deadline) |
+ * | `dialogue_tokens_total` | counter | `model`, `direction` (input, output) | registered; not fed yet |
+ * | `dialogue_cost_usd_total` | counter | `model` | registered; not fed yet |
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { defer, tap, type MonoTypeOperatorFunction } from 'rxjs';
+import { defer, firstValueFrom, of, tap, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
 import { isTerminal, type PipelineEvent } from '../index';
 import type { BreakerState } from '../index';
 import type { ServedPlugin } from './route';
@@ -32,8 +35,11 @@ export const SECONDS_BUCKETS: readonly number[] = [0.001, 0.005, 0.01, 0.025, 0.
 /** The `dialogue_breaker_state` value of each breaker state. */
 export const BREAKER_VALUES: Readonly<Record<BreakerState, number>> = { closed: 0, 'half-open': 1, open: 2 };
 
-/** Creates the metrics of one server for `plugin`. */
-export const createServerMetrics = (plugin: Pick<ServedPlugin, 'active' | 'expertHealth'>): ServerMetrics => {
+/** Creates the metrics of one server for `plugin`; `readiness` is the server's readiness check (default: always ready). */
+export const createServerMetrics = (
+  plugin: Pick<ServedPlugin, 'active' | 'expertHealth'>,
+  readiness: () => Observable<{ readonly ready: boolean }> = () => of({ ready: true }),
+): ServerMetrics => {
   const registry = new Registry();
   const registers = [registry];
   const requests = new Counter({ name: 'dialogue_requests_total', help: 'Requests by outcome (and error kind).', labelNames: ['outcome', 'kind'] as const, registers });
@@ -50,6 +56,14 @@ export const createServerMetrics = (plugin: Pick<ServedPlugin, 'active' | 'exper
     },
   });
   new Gauge({ name: 'dialogue_in_flight', help: 'Requests in flight.', registers, collect() { this.set(plugin.active().length); } });
+  new Gauge({
+    name: 'dialogue_ready', help: 'Readiness: 1 when /readyz answers 200 (not draining, cache answering), else 0.', registers,
+    async collect() {
+      this.set((await firstValueFrom(readiness())).ready ? 1 : 0);
+    },
+  });
+  new Counter({ name: 'dialogue_tokens_total', help: 'LLM tokens by model and direction (input, output).', labelNames: ['model', 'direction'] as const, registers });
+  new Counter({ name: 'dialogue_cost_usd_total', help: 'Estimated LLM cost in US dollars by model.', labelNames: ['model'] as const, registers });
   for (const outcome of ['complete', 'cancelled']) requests.inc({ outcome }, 0);
 
   const record = (event: PipelineEvent): void => {

@@ -1,6 +1,7 @@
 /** The options of `createDialogueServer`, checked once (one TypeError listing every problem), with their defaults. */
 import type { CorsOptions } from './cors';
 import { DEFAULT_BODY_LIMIT_BYTES } from './read-json-body';
+import type { ReadinessOptions } from './readiness';
 import type { ServedPlugin } from './route';
 
 /** Options of `createDialogueServer`. */
@@ -21,6 +22,8 @@ export interface DialogueServerOptions {
   readonly onError?: (error: unknown) => void;
   /** Wall clock in ms for OpenAI's `created` fields; default `Date.now`. */
   readonly now?: () => number;
+  /** What `GET /readyz` probes besides draining (see `readiness.ts`): the plugin's cache, and the probe's deadline. Default: nothing. */
+  readonly readiness?: ReadinessOptions;
 }
 
 /** The options after defaults. */
@@ -33,12 +36,21 @@ export interface ResolvedServerOptions {
   readonly heartbeatMs: number;
   readonly onError: (error: unknown) => void;
   readonly now: () => number;
+  readonly readiness: ReadinessOptions;
 }
 
 /** The default model list. */
 export const DEFAULT_MODELS: readonly string[] = ['dialogue-pipeline'];
 
 const HEADER_SAFE = /^[\t\x20-\x7e]+$/;
+
+const readinessProblems = (r: ReadinessOptions): string[] => {
+  if (typeof r !== 'object' || r === null) return ['readiness must be an object'];
+  const problems: string[] = [];
+  if (r.cache !== undefined && typeof (r.cache as { get?: unknown } | null)?.get !== 'function') problems.push('readiness.cache must be a ResponseCache');
+  if (r.timeoutMs !== undefined && !(Number.isSafeInteger(r.timeoutMs) && r.timeoutMs > 0)) problems.push('readiness.timeoutMs must be a positive integer');
+  return problems;
+};
 
 const problemsOf = (o: DialogueServerOptions): string[] => {
   const problems: string[] = [];
@@ -55,6 +67,7 @@ const problemsOf = (o: DialogueServerOptions): string[] => {
   if (o.heartbeatMs !== undefined && !(Number.isFinite(o.heartbeatMs) && o.heartbeatMs >= 0)) problems.push('heartbeatMs must be a number >= 0');
   if (o.onError !== undefined && typeof o.onError !== 'function') problems.push('onError must be a function');
   if (o.now !== undefined && typeof o.now !== 'function') problems.push('now must be a function');
+  if (o.readiness !== undefined) problems.push(...readinessProblems(o.readiness));
   return problems;
 };
 
@@ -71,5 +84,6 @@ export const resolveServerOptions = (options: DialogueServerOptions): ResolvedSe
     heartbeatMs: options.heartbeatMs ?? 15_000,
     onError: options.onError ?? (() => undefined),
     now: options.now ?? Date.now,
+    readiness: { cache: options.readiness?.cache, timeoutMs: options.readiness?.timeoutMs },
   };
 };

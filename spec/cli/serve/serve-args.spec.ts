@@ -4,7 +4,7 @@ const run = (argv: string[], env: Record<string, string> = {}) => parseServeArgs
 
 describe('parseServeArgs', () => {
   it('defaults to 127.0.0.1:8787 with no key and the set-up\'s cache', () => {
-    expect(run([])).toEqual({ kind: 'run', options: { host: '127.0.0.1', port: 8787, config: undefined, fusion: undefined, cacheFile: undefined, apiKey: undefined } });
+    expect(run([])).toEqual({ kind: 'run', options: { host: '127.0.0.1', port: 8787, config: undefined, fusion: undefined, cacheFile: undefined, apiKey: undefined, redisUrl: undefined } });
   });
 
   it('reads PORT and DIALOGUE_API_KEY, --port winning over PORT', () => {
@@ -18,6 +18,14 @@ describe('parseServeArgs', () => {
       kind: 'run', options: expect.objectContaining({ host: '0.0.0.0', config: 'c.json', fusion: 'first', cacheFile: 'x.sqlite' }),
     });
     expect(run(['--no-cache'])).toEqual({ kind: 'run', options: expect.objectContaining({ cacheFile: false }) });
+  });
+
+  it('takes the Redis URL from --redis-url, else DIALOGUE_REDIS_URL, and never quotes a bad one', () => {
+    expect(run([], { DIALOGUE_REDIS_URL: 'redis://redis:6379' })).toEqual({ kind: 'run', options: expect.objectContaining({ redisUrl: 'redis://redis:6379' }) });
+    expect(run(['--redis-url', 'rediss://:pw@cache:6380/1'], { DIALOGUE_REDIS_URL: 'redis://redis:6379' })).toEqual({ kind: 'run', options: expect.objectContaining({ redisUrl: 'rediss://:pw@cache:6380/1' }) });
+    expect(run([], { DIALOGUE_REDIS_URL: '' })).toEqual({ kind: 'run', options: expect.objectContaining({ redisUrl: undefined }) });
+    expect(run([], { DIALOGUE_REDIS_URL: 'http://:secret@redis' })).toEqual({ kind: 'usage-error', message: 'The Redis URL must start with redis:// or rediss://' });
+    expect(serveUsage()).toContain('DIALOGUE_REDIS_URL');
   });
 
   it.each([

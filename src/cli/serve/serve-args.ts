@@ -1,7 +1,7 @@
 /**
- * The arguments of `npm run serve` (`src/cli/serve.ts`): where to listen, and the same set-up
- * flags as the CLI (`--config`, `--fusion`, `--cache-file`, `--no-cache`). Pure: the environment
- * comes in as a value.
+ * The arguments of `npm run serve` (`src/cli/serve.ts`): where to listen, the same set-up flags
+ * as the CLI (`--config`, `--fusion`, `--cache-file`, `--no-cache`), and the Redis to scale out
+ * over (`--redis-url`). Pure: the environment comes in as a value.
  */
 import { parseArgs } from 'node:util';
 import { FUSIONS, type FusionChoice } from '../args';
@@ -22,6 +22,8 @@ export interface ServeOptions {
   readonly cacheFile: string | false | undefined;
   /** `DIALOGUE_API_KEY` when set and non-empty. */
   readonly apiKey: string | undefined;
+  /** `--redis-url`, else `DIALOGUE_REDIS_URL` when set and non-empty: the replicas' shared cache and coordinator. */
+  readonly redisUrl: string | undefined;
 }
 
 /** Run with options, show the help, or a usage error (exit 2). */
@@ -37,6 +39,7 @@ const OPTIONS = {
   fusion: { type: 'string' },
   'cache-file': { type: 'string' },
   'no-cache': { type: 'boolean' },
+  'redis-url': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -65,6 +68,9 @@ export const parseServeArgs = (argv: readonly string[], env: Readonly<Record<str
   }
   if (values['no-cache'] === true && values['cache-file'] !== undefined) return { kind: 'usage-error', message: 'Use either --cache-file or --no-cache, not both' };
   if (values['cache-file'] === '' || values.config === '') return { kind: 'usage-error', message: '--cache-file and --config need a path' };
+  const redisUrl = values['redis-url'] ?? (env.DIALOGUE_REDIS_URL === '' ? undefined : env.DIALOGUE_REDIS_URL);
+  // The URL may hold a password: never quoted.
+  if (redisUrl !== undefined && !/^rediss?:\/\/./i.test(redisUrl)) return { kind: 'usage-error', message: 'The Redis URL must start with redis:// or rediss://' };
   const apiKey = env.DIALOGUE_API_KEY;
   return {
     kind: 'run',
@@ -75,6 +81,7 @@ export const parseServeArgs = (argv: readonly string[], env: Readonly<Record<str
       fusion: fusion as FusionChoice | undefined,
       cacheFile: values['no-cache'] === true ? false : values['cache-file'],
       apiKey: apiKey === undefined || apiKey === '' ? undefined : apiKey,
+      redisUrl,
     },
   };
 };
@@ -84,8 +91,8 @@ export const serveUsage = (program = 'npm run serve --'): string => `Usage: ${pr
 
 Serves the dialogue pipeline over HTTP: POST /api/dialogue (SSE events), POST /api/cancel/:id,
 POST /v1/chat/completions and GET /v1/models (OpenAI-compatible), GET /metrics (Prometheus),
-GET /healthz. The experts come from the same set-up as the CLI (config file, environment,
-or the built-in simulated experts).
+GET /healthz (alive) and GET /readyz (ready for traffic). The experts come from the same
+set-up as the CLI (config file, environment, or the built-in simulated experts).
 
 Options:
   --host HOST          Address to listen on (default ${DEFAULT_HOST}: this machine only).
@@ -94,14 +101,18 @@ Options:
   --fusion best|first|sections
   --cache-file PATH    SQLite cache file (default: the config file's, else ./dialogue-cache.sqlite).
   --no-cache           No cache.
+  --redis-url URL      Scale out: replicas share a cache in this Redis (unless --cache-file or
+                       --no-cache) and cancel and run duplicate requests once across replicas
+                       (default: $DIALOGUE_REDIS_URL). GET /readyz fails while the cache does.
   -h, --help           Show this help.
 
 Environment:
-  DIALOGUE_API_KEY     When set, every route but / (the static demo page) and /healthz needs "Authorization: Bearer <key>".
+  DIALOGUE_API_KEY     When set, every route but / (the static demo page), /healthz and /readyz needs "Authorization: Bearer <key>".
   PORT                 Port, when --port is not given.
+  DIALOGUE_REDIS_URL   Redis URL (redis://[user:password@]host:port[/db]), when --redis-url is not given.
   OPENAI_BASE_URL, OPENAI_API_KEY, OPENAI_MODEL   One OpenAI-compatible expert (no config file).
 
-SIGTERM or Ctrl-C: stops accepting, cancels the requests in flight (their clients are told),
-waits for cache writes, exits 0 (forced exit after 5 s; a second signal, 1 s or more after the
+SIGTERM or Ctrl-C: /readyz answers 503, then the server stops accepting, cancels the requests
+in flight (their clients are told), waits for cache writes, exits 0 (forced exit after 5 s; a second signal, 1 s or more after the
 first, exits at once).
 `;

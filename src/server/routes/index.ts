@@ -8,6 +8,7 @@ import { healthzRoute } from './healthz';
 import { homeRoute } from './home';
 import { metricsRoute } from './metrics';
 import { modelsRoute } from './models';
+import { readyzRoute } from './readyz';
 
 /** The routes `createDialogueServer` serves. */
 export const dialogueRoutes: readonly Route[] = [
@@ -19,4 +20,5 @@ export const dialogueRoutes: readonly Route[] = [
   modelsRoute,
   metricsRoute,
   healthzRoute,
+  readyzRoute,
 ];
