@@ -56,6 +56,7 @@ export { modelRouter, type ModelRouterOptions } from './strategies/model-router'
 export { aggregator, DEFAULT_AGGREGATOR_TEMPLATE, type AggregatorOptions } from './strategies/fusion-aggregator';
 export { describeFailure } from './strategies/describe-failure';
 export type { RequestLimits } from './strategies/validate-request';
+export { isRequestId, REQUEST_ID_PATTERN } from './strategies/request-id';
 
 // The plugin: the chain composed once, with its defaults.
 export { DialoguePlugin, type ProcessOptions } from './pipeline/dialogue-plugin';

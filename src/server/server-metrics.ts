@@ -12,18 +12,30 @@
  * | `dialogue_retries_total` | counter | `expert` | `retry` events |
  * | `dialogue_breaker_state` | gauge | `expert` | `plugin.expertHealth()`: 0 closed, 1 half-open, 2 open |
  * | `dialogue_in_flight` | gauge | | `plugin.active().length` |
+ * | `dialogue_tenant_limited_total` | counter | `tenant`, `limit` (concurrent, rate) | requests refused with 429 |
+ * | `dialogue_connections_open` | gauge | | open connections |
+ * | `dialogue_connections_dropped_total` | counter | `how` (evicted, refused) | connections closed to keep `maxConnections` |
+ *
+ * The `tenant` label takes only configured tenant names (an unknown key never gets that far), so
+ * its values are bounded by the server's keys.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { defer, tap, type MonoTypeOperatorFunction } from 'rxjs';
 import { isTerminal, type PipelineEvent } from '../index';
 import type { BreakerState } from '../index';
 import type { ServedPlugin } from './route';
+import type { ConnectionDrop } from './connections/connection-limit';
+import type { LimitName } from './tenancy/tenant-limits';
 
 /** A server's metrics: the registry `/metrics` renders, and the operator that feeds it. */
 export interface ServerMetrics {
   readonly registry: Registry;
   /** Passes a request's events through unchanged, counting them. Apply it once per request. */
   track(): MonoTypeOperatorFunction<PipelineEvent>;
+  /** Counts a request of `tenant` refused by `limit`. */
+  limited(tenant: string, limit: LimitName): void;
+  /** Counts a connection closed to keep the connection cap. */
+  dropped(how: ConnectionDrop): void;
 }
 
 /** Histogram buckets in seconds, from 1 ms to 1 minute. */
@@ -32,8 +44,8 @@ export const SECONDS_BUCKETS: readonly number[] = [0.001, 0.005, 0.01, 0.025, 0.
 /** The `dialogue_breaker_state` value of each breaker state. */
 export const BREAKER_VALUES: Readonly<Record<BreakerState, number>> = { closed: 0, 'half-open': 1, open: 2 };
 
-/** Creates the metrics of one server for `plugin`. */
-export const createServerMetrics = (plugin: Pick<ServedPlugin, 'active' | 'expertHealth'>): ServerMetrics => {
+/** Creates the metrics of one server for `plugin`; `openConnections` is read when scraped. */
+export const createServerMetrics = (plugin: Pick<ServedPlugin, 'active' | 'expertHealth'>, openConnections: () => number = () => 0): ServerMetrics => {
   const registry = new Registry();
   const registers = [registry];
   const requests = new Counter({ name: 'dialogue_requests_total', help: 'Requests by outcome (and error kind).', labelNames: ['outcome', 'kind'] as const, registers });
@@ -51,6 +63,10 @@ export const createServerMetrics = (plugin: Pick<ServedPlugin, 'active' | 'exper
   });
   new Gauge({ name: 'dialogue_in_flight', help: 'Requests in flight.', registers, collect() { this.set(plugin.active().length); } });
   for (const outcome of ['complete', 'cancelled']) requests.inc({ outcome }, 0);
+  const limitedTotal = new Counter({ name: 'dialogue_tenant_limited_total', help: 'Requests refused by a per-tenant limit.', labelNames: ['tenant', 'limit'] as const, registers });
+  new Gauge({ name: 'dialogue_connections_open', help: 'Open connections.', registers, collect() { this.set(openConnections()); } });
+  const dropped = new Counter({ name: 'dialogue_connections_dropped_total', help: 'Connections closed to keep maxConnections: the oldest idle one evicted, or a new one refused.', labelNames: ['how'] as const, registers });
+  for (const how of ['evicted', 'refused']) dropped.inc({ how }, 0);
 
   const record = (event: PipelineEvent): void => {
     switch (event.type) {
@@ -88,5 +104,10 @@ export const createServerMetrics = (plugin: Pick<ServedPlugin, 'active' | 'exper
     }));
   });
 
-  return { registry, track };
+  return {
+    registry,
+    track,
+    limited: (tenant, limit) => limitedTotal.inc({ tenant, limit }),
+    dropped: (how) => dropped.inc({ how }),
+  };
 };
