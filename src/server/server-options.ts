@@ -1,4 +1,5 @@
 /** The options of `createDialogueServer`, checked once (one TypeError listing every problem), with their defaults. */
+import { defaultMaxConnections } from './connections/connection-limit';
 import type { CorsOptions } from './cors';
 import { allowedHostsProblems } from './guards/allowed-hosts';
 import { DEFAULT_TIMEOUTS, timeoutsProblems, type ResolvedTimeouts, type ServerTimeoutOptions } from './connections/server-timeouts';
@@ -25,7 +26,7 @@ export interface DialogueServerOptions {
   readonly allowedHosts?: readonly string[];
   /** Per-tenant limits: `concurrent` (default 16) and `perMinute` (default 300) requests. */
   readonly tenantLimits?: TenantLimitOptions;
-  /** Most open connections; past it the oldest idle one is closed (see `connections/connection-limit.ts`). Default 512. */
+  /** Most open connections; past it the oldest idle one is closed (see `connections/connection-limit.ts`). Default 512, or half the file-descriptor limit when lower. */
   readonly maxConnections?: number;
   /** Time limits (see `connections/server-timeouts.ts`). */
   readonly timeouts?: ServerTimeoutOptions;
@@ -66,9 +67,6 @@ export interface ResolvedServerOptions {
 
 /** The default model list. */
 export const DEFAULT_MODELS: readonly string[] = ['dialogue-pipeline'];
-
-/** The default of `maxConnections`: well under the usual 1024 file descriptors, leaving room for upstream sockets and files. */
-export const DEFAULT_MAX_CONNECTIONS = 512;
 
 const HEADER_SAFE = /^[\t\x20-\x7e]+$/;
 
@@ -118,7 +116,7 @@ export const resolveServerOptions = (options: DialogueServerOptions): ResolvedSe
       concurrent: options.tenantLimits?.concurrent ?? DEFAULT_TENANT_LIMITS.concurrent,
       perMinute: options.tenantLimits?.perMinute ?? DEFAULT_TENANT_LIMITS.perMinute,
     },
-    maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    maxConnections: options.maxConnections ?? defaultMaxConnections(),
     timeouts: withDefaults(options.timeouts ?? {}),
     log: options.log,
     bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,

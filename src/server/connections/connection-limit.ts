@@ -9,8 +9,28 @@
  * sends its header at once, so it is never the oldest idle one for long; a stalled socket is.
  * Sockets serving a request are never touched: their time limits are the timeouts'.
  */
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+
+/** The soft limit on open files of this process (Linux, from /proc), or undefined where it cannot be read. */
+export const openFileLimit = (read: (path: string) => string = (path) => readFileSync(path, 'utf8')): number | undefined => {
+  try {
+    const line = read('/proc/self/limits').split('\n').find((l) => l.startsWith('Max open files'));
+    const soft = Number(line?.trim().split(/\s{2,}/)[1]);
+    return Number.isSafeInteger(soft) && soft > 0 ? soft : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * The default cap: 512, or half the process's file-descriptor limit when that is lower (at least
+ * 16), leaving the other half for upstream sockets, cache files and the like. A process limited
+ * to 256 descriptors gets 128.
+ */
+export const defaultMaxConnections = (limit: number | undefined = openFileLimit()): number =>
+  (limit === undefined ? 512 : Math.max(16, Math.min(512, Math.floor(limit / 2))));
 
 /** What the cap did, for metrics and logs. */
 export type ConnectionDrop = 'evicted' | 'refused';
