@@ -1,9 +1,10 @@
 /**
- * The arguments of `npm run serve` (`src/cli/serve.ts`): where to listen, and the same set-up
- * flags as the CLI (`--config`, `--fusion`, `--cache-file`, `--no-cache`). Pure: the environment
- * comes in as a value.
+ * The arguments of `npm run serve` (`src/cli/serve.ts`): where to listen, who may use it (keys,
+ * host names), its limits and log level, and the same set-up flags as the CLI (`--config`,
+ * `--fusion`, `--cache-file`, `--no-cache`). Pure: the environment comes in as a value.
  */
 import { parseArgs } from 'node:util';
+import { LOG_LEVELS, type LogLevel } from '../../index';
 import { FUSIONS, type FusionChoice } from '../args';
 
 /** Default host: loopback only. */
@@ -22,6 +23,19 @@ export interface ServeOptions {
   readonly cacheFile: string | false | undefined;
   /** `DIALOGUE_API_KEY` when set and non-empty. */
   readonly apiKey: string | undefined;
+  /** `--api-keys-file` or `DIALOGUE_API_KEYS_FILE`: a JSON file `{ "<key>": { "tenant": "<name>" } }`. */
+  readonly apiKeysFile: string | undefined;
+  /** `DIALOGUE_METRICS_KEY` when set and non-empty. */
+  readonly metricsKey: string | undefined;
+  /** `--allowed-hosts` or `DIALOGUE_ALLOWED_HOSTS`, comma-separated. */
+  readonly allowedHosts: readonly string[];
+  /** `--log-level` or `DIALOGUE_LOG_LEVEL`; default `info`. */
+  readonly logLevel: LogLevel;
+  /** `--max-connections`; undefined: the server's default. */
+  readonly maxConnections: number | undefined;
+  /** `--tenant-concurrent` and `--tenant-per-minute`; undefined: the server's defaults. */
+  readonly tenantConcurrent: number | undefined;
+  readonly tenantPerMinute: number | undefined;
 }
 
 /** Run with options, show the help, or a usage error (exit 2). */
@@ -37,10 +51,21 @@ const OPTIONS = {
   fusion: { type: 'string' },
   'cache-file': { type: 'string' },
   'no-cache': { type: 'boolean' },
+  'api-keys-file': { type: 'string' },
+  'allowed-hosts': { type: 'string' },
+  'log-level': { type: 'string' },
+  'max-connections': { type: 'string' },
+  'tenant-concurrent': { type: 'string' },
+  'tenant-per-minute': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 const portOf = (text: string): number | undefined => (/^\d{1,5}$/.test(text) && Number(text) <= 65535 ? Number(text) : undefined);
+
+/** A positive integer flag: undefined when absent, NaN when malformed. */
+const countOf = (text: string | undefined): number | undefined => (text === undefined ? undefined : /^[1-9]\d{0,8}$/.test(text) ? Number(text) : Number.NaN);
+
+const nonEmpty = (text: string | undefined): string | undefined => (text === undefined || text === '' ? undefined : text);
 
 const message = (error: unknown): string =>
   (typeof error === 'object' && error !== null && 'message' in error ? String(error.message) : String(error)).split('\n')[0];
@@ -65,7 +90,17 @@ export const parseServeArgs = (argv: readonly string[], env: Readonly<Record<str
   }
   if (values['no-cache'] === true && values['cache-file'] !== undefined) return { kind: 'usage-error', message: 'Use either --cache-file or --no-cache, not both' };
   if (values['cache-file'] === '' || values.config === '') return { kind: 'usage-error', message: '--cache-file and --config need a path' };
-  const apiKey = env.DIALOGUE_API_KEY;
+  const apiKey = nonEmpty(env.DIALOGUE_API_KEY);
+  const apiKeysFile = nonEmpty(values['api-keys-file'] ?? env.DIALOGUE_API_KEYS_FILE);
+  if (values['api-keys-file'] === '') return { kind: 'usage-error', message: '--api-keys-file needs a path' };
+  if (apiKey !== undefined && apiKeysFile !== undefined) return { kind: 'usage-error', message: 'Use either DIALOGUE_API_KEY or an API keys file, not both' };
+  const logLevel = values['log-level'] ?? nonEmpty(env.DIALOGUE_LOG_LEVEL) ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) return { kind: 'usage-error', message: `Invalid log level '${logLevel}': use one of ${LOG_LEVELS.join(', ')}` };
+  const counts = { maxConnections: 'max-connections', tenantConcurrent: 'tenant-concurrent', tenantPerMinute: 'tenant-per-minute' } as const;
+  const numbers = Object.fromEntries(Object.entries(counts).map(([name, flag]) => [name, countOf(values[flag])])) as Record<keyof typeof counts, number | undefined>;
+  const bad = (Object.keys(counts) as Array<keyof typeof counts>).find((name) => Number.isNaN(numbers[name]));
+  if (bad !== undefined) return { kind: 'usage-error', message: `Invalid --${counts[bad]} '${values[counts[bad]]}': use a whole number from 1` };
+  const allowedHosts = (values['allowed-hosts'] ?? env.DIALOGUE_ALLOWED_HOSTS ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
   return {
     kind: 'run',
     options: {
@@ -74,7 +109,12 @@ export const parseServeArgs = (argv: readonly string[], env: Readonly<Record<str
       config: values.config,
       fusion: fusion as FusionChoice | undefined,
       cacheFile: values['no-cache'] === true ? false : values['cache-file'],
-      apiKey: apiKey === undefined || apiKey === '' ? undefined : apiKey,
+      apiKey,
+      apiKeysFile,
+      metricsKey: nonEmpty(env.DIALOGUE_METRICS_KEY),
+      allowedHosts,
+      logLevel: logLevel as LogLevel,
+      ...numbers,
     },
   };
 };
@@ -94,10 +134,24 @@ Options:
   --fusion best|first|sections
   --cache-file PATH    SQLite cache file (default: the config file's, else ./dialogue-cache.sqlite).
   --no-cache           No cache.
+  --api-keys-file PATH JSON file of API keys and their tenants: {"<key>": {"tenant": "<name>"}, ...}.
+                       Each tenant has its own cache scope, request ids and limits. Keep it chmod 600.
+  --allowed-hosts LIST Comma-separated host names this server answers to besides localhost, 127.0.0.1,
+                       [::1] and its own address (api.example.com, api.example.com:8443, .example.com).
+  --max-connections N  Most open connections (default 512, or half the open-file limit when lower).
+  --tenant-concurrent N   Requests one tenant may have in flight (default 16).
+  --tenant-per-minute N   Requests one tenant may start per minute (default 300).
+  --log-level LEVEL    ${LOG_LEVELS.join(', ')} (default info). One JSON line per request on stdout.
   -h, --help           Show this help.
 
 Environment:
-  DIALOGUE_API_KEY     When set, every route but / (the static demo page) and /healthz needs "Authorization: Bearer <key>".
+  DIALOGUE_API_KEY     One key (tenant "default"): every route but / (the static demo page) and /healthz
+                       needs "Authorization: Bearer <key>". Not together with an API keys file.
+  DIALOGUE_API_KEYS_FILE   As --api-keys-file.
+  DIALOGUE_METRICS_KEY The key for GET /metrics (tenant keys do not open it; with several tenants
+                       and no metrics key, /metrics is closed).
+  DIALOGUE_ALLOWED_HOSTS   As --allowed-hosts.
+  DIALOGUE_LOG_LEVEL   As --log-level.
   PORT                 Port, when --port is not given.
   OPENAI_BASE_URL, OPENAI_API_KEY, OPENAI_MODEL   One OpenAI-compatible expert (no config file).
 

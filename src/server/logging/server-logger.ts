@@ -57,7 +57,7 @@ export const createServerLog = (options: LogOptions | undefined): ServerLog => {
   };
   return {
     request: (level, fields) => write(level, fields, 'request'),
-    error: (message, error) => write('error', { err: describeError(error) }, message),
+    error: (message, error) => write('error', { error: describeError(error) }, message),
     warn: (message, fields = {}) => write('warn', fields, message),
   };
 };
