@@ -22,7 +22,7 @@ export interface ServerContext {
   readonly now: () => number;
   /** When the server was created (`now()`), as `created` of the models. */
   readonly startedAt: number;
-  /** The requests in flight, per tenant (ids and cancellation): use `startTenantRequest`. */
+  /** Per-tenant request ids and cancellation; routes run requests through `startTenantRequest`. */
   readonly requests: TenantRequests;
   /** The per-tenant limits. */
   readonly limits: TenantLimits;

@@ -1,9 +1,8 @@
 /**
  * How a route runs the caller's request: admitted by the tenant's limits (a 429 is thrown before
  * anything is sent), under the tenant's request ids and cache scope (`tenant-requests.ts`),
- * counted in the metrics and noted for the log line. The slot and the id are given back when the
- * events end or the response closes, whichever comes first. Subscribe to `events$` at once (in
- * the same turn), so a duplicate id cannot slip in between.
+ * counted in the metrics and noted for the log line. The tenant's slot is given back when the
+ * events end or the response closes, whichever comes first.
  */
 import type { Observable } from 'rxjs';
 import type { PipelineEvent } from '../../index';
