@@ -56,6 +56,7 @@ export { modelRouter, type ModelRouterOptions } from './strategies/model-router'
 export { aggregator, DEFAULT_AGGREGATOR_TEMPLATE, type AggregatorOptions } from './strategies/fusion-aggregator';
 export { describeFailure } from './strategies/describe-failure';
 export type { RequestLimits } from './strategies/validate-request';
+export { isRequestId, REQUEST_ID_PATTERN } from './strategies/request-id';
 
 // The plugin: the chain composed once, with its defaults.
 export { DialoguePlugin, type ProcessOptions } from './pipeline/dialogue-plugin';
@@ -81,6 +82,10 @@ export { formatSSEEvent, SSE_HEADERS, SSE_HEARTBEAT, type SSEOptions } from './s
 // The HTTP server. Last: the server's modules import this entry, so everything above is defined when they load.
 export { createDialogueServer } from './server/create-dialogue-server';
 export type { DialogueServerOptions } from './server/server-options';
+export type { ApiKeys, ApiKeyGrant } from './server/tenancy/api-keys';
+export type { TenantLimitOptions } from './server/tenancy/tenant-limits';
+export type { ServerTimeoutOptions } from './server/connections/server-timeouts';
+export { LOG_LEVELS, type LogLevel, type LogOptions, type LogDestination } from './server/logging/server-logger';
 export type { ServedPlugin } from './server/route';
 export type { CorsOptions } from './server/cors';
 export { gracefulShutdown, type GracefulShutdownOptions } from './server/graceful-shutdown';

@@ -73,7 +73,9 @@ describe('run with an OpenAI-compatible server', () => {
     const received = await server.request(0);
     expect(received.path).toBe('/v1/chat/completions');
     expect(received.headers.authorization).toBe(`Bearer ${KEY}`);
-    expect(JSON.parse(received.body)).toEqual({ model: 'fake-model', messages: [{ role: 'user', content: 'Say hi' }], stream: true, temperature: 0 });
+    expect(JSON.parse(received.body)).toEqual({
+      model: 'fake-model', messages: [{ role: 'user', content: 'Say hi' }], stream: true, stream_options: { include_usage: true }, temperature: 0,
+    });
 
     const second = terminal();
     expect(await run(request(), { io: second.io, cwd: dir, setup })).toBe(0);

@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseServeArgs } from '../../src/cli/serve/serve-args';
+import { createHostCheck } from '../../src/server/guards/allowed-hosts';
 import { DEPLOY, deployText, dockerStages, durationMs, execForm, interpolate, ROOT, serveEnvironment, serveForcedExitMs, yamlFile } from './deploy-files';
 
 interface Service {
@@ -57,7 +58,10 @@ describe('deploy/docker-compose.yml', () => {
 
   it('gives the servers only variables serve reads, with the API key required and the Redis of the file', () => {
     const known = serveEnvironment();
-    expect([...known].sort()).toEqual(['DIALOGUE_API_KEY', 'DIALOGUE_REDIS_URL', 'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_MODEL', 'PORT']);
+    expect([...known].sort()).toEqual([
+      'DIALOGUE_ALLOWED_HOSTS', 'DIALOGUE_API_KEY', 'DIALOGUE_API_KEYS_FILE', 'DIALOGUE_LOG_LEVEL', 'DIALOGUE_METRICS_KEY', 'DIALOGUE_REDIS_URL',
+      'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_MODEL', 'PORT',
+    ]);
     for (const [, service] of servers) {
       expect(Object.keys(service.environment!).filter((name) => !known.has(name))).toEqual([]);
       expect(() => environment(service, {})).toThrow('set DIALOGUE_API_KEY');
@@ -96,6 +100,13 @@ describe('deploy/docker-compose.yml', () => {
     const secret = /^\/run\/secrets\/(\w+)$/.exec(scrape.authorization.credentials_file)?.[1];
     expect(prometheus.secrets).toEqual([secret]);
     expect(compose.secrets[secret!]).toEqual({ environment: 'DIALOGUE_API_KEY' });
+    // The Host Prometheus sends (the target) passes each server's Host check (else 421 on every scrape).
+    for (const [, service] of servers) {
+      const options = parseServeArgs(entrypointFlags, environment(service, { DIALOGUE_API_KEY: 'k' }));
+      const allowed = createHostCheck(options.kind === 'run' ? options.options.allowedHosts ?? [] : []);
+      for (const target of scrape.static_configs.flatMap((c) => c.targets)) expect(allowed(target, '172.18.0.9')).toBe(true);
+      expect(allowed('evil.example', '172.18.0.9')).toBe(false);
+    }
   });
 
   it('mounts Grafana\'s provisioning and the dashboard where the provider looks, with the compose file\'s Prometheus as data source', () => {

@@ -44,7 +44,11 @@ const hitValues = (event: PlannedEvent, ms: number) => ({
   T: timing(ms),
   c: { type: 'cache', requestId: 'r1', hit: true, key: keyOf(event) } satisfies CacheEvent,
   t: { type: 'token', requestId: 'r1', source: 'cache', text: stored.text } satisfies TokenEvent,
-  a: { type: 'answer', requestId: 'r1', text: stored.text, fromCache: true, degraded: false, cacheKey: keyOf(event), planId: event.route.plan.id } satisfies AnswerEvent,
+  // A cached answer cost nothing.
+  a: {
+    type: 'answer', requestId: 'r1', text: stored.text, fromCache: true, degraded: false, cacheKey: keyOf(event), planId: event.route.plan.id,
+    usage: { inputTokens: 0, outputTokens: 0, estimated: false },
+  } satisfies AnswerEvent,
 });
 
 const missValues = (event: PlannedEvent, ms: number, fault?: CacheFault) => ({

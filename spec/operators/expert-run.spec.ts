@@ -46,7 +46,7 @@ describe('expertRun', () => {
       expectObservable(counted(expert, progress, deps)).toBe(expected, { a: 'Hello', b: ' world' });
       expectSubscriptions(reply.subscriptions).toBe('^-----!');
     });
-    expect(expert.tasks).toEqual([{ requestId: 'r1', prompt: 'Tell me', attempt: 1 }]);
+    expect(expert.tasks).toEqual([{ requestId: 'r1', prompt: 'Tell me', messages: [{ role: 'user', content: 'Tell me' }], attempt: 1 }]);
     expect(progress).toEqual({ attempts: 1, tokens: 2 });
     expect(notices).toEqual([]);
   });

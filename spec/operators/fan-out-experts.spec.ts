@@ -4,6 +4,7 @@ import { ExpertError } from '../../src/errors';
 import type { ExpertEvent, RetryEvent, StatusEvent, TokenEvent } from '../../src/events';
 import { createExecutionSlots } from '../../src/operators/execution-slots';
 import { fanOutExperts } from '../../src/operators/fan-out-experts';
+import { NO_USAGE, type ChatMessage, type Usage } from '../../src/conversation';
 import type { ExpertAnswer } from '../../src/ports';
 import { expectPassThrough } from '../support/every-kind';
 import { breakersFor, executeEvent, executionDeps, fakeExpert } from '../support/execution-fixtures';
@@ -13,17 +14,26 @@ import { newScheduler, pendingTimers } from '../support/virtual-time';
 const unavailable = (id: string) => new ExpertError(id, 'down', { status: 503 });
 
 const token = (source: string, text: string, requestId = 'r1'): TokenEvent => ({ type: 'token', requestId, source, text });
-const ended = (expertId: string, outcome: 'ok' | 'failed', ms: number, tokens: number, error?: string, requestId = 'r1'): ExpertEvent =>
+/**
+ * Estimated usage (about 4 characters per token, rounded up, per attempt): the prompt 'Tell me'
+ * (7 characters) is 2 input tokens an attempt; the output is the attempt's text.
+ */
+const used = (inputTokens: number, outputTokens: number): Usage => ({ inputTokens, outputTokens, estimated: true });
+const ended = (expertId: string, outcome: 'ok' | 'failed', ms: number, tokens: number, usage: Usage, error?: string, requestId = 'r1'): ExpertEvent =>
   (error === undefined
-    ? { type: 'expert', requestId, expertId, outcome, ms, tokens }
-    : { type: 'expert', requestId, expertId, outcome, ms, tokens, error });
+    ? { type: 'expert', requestId, expertId, outcome, ms, tokens, usage }
+    : { type: 'expert', requestId, expertId, outcome, ms, tokens, error, usage });
 const started = (at = 0, requestId = 'r1') => ({ type: 'experts-started', requestId, at, progress: expect.any(Function) });
+const conversation: readonly ChatMessage[] = [
+  { role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Is it raining?' }, { role: 'assistant', content: 'Yes.' }, { role: 'user', content: 'Why?' },
+];
 const timing = (at: number, ms: number, requestId = 'r1'): TimingEvent => ({ type: 'timing', requestId, stage: 'execution', at, ms });
-const answersOf = (execute: ExecuteEvent, answers: ExpertAnswer[], failures: unknown[] = []): AnswersEvent => {
+/** The answers hand-off; `usage`: every expert's, failed ones included. */
+const answersOf = (execute: ExecuteEvent, answers: ExpertAnswer[], usage: Usage, failures: unknown[] = []): AnswersEvent => {
   const { requestId, request, route, cacheKey } = execute;
   return cacheKey === undefined
-    ? { type: 'answers', requestId, request, route, answers, failures, usage: expect.anything() }
-    : { type: 'answers', requestId, request, route, cacheKey, answers, failures, usage: expect.anything() };
+    ? { type: 'answers', requestId, request, route, answers, failures, usage }
+    : { type: 'answers', requestId, request, route, cacheKey, answers, failures, usage };
 };
 const retry = (source: string, attempt: number, delayMs: number, reason: string, discard: boolean): RetryEvent =>
   ({ type: 'retry', requestId: 'r1', source, attempt, maxRetries: 2, delayMs, reason, discard });
@@ -47,8 +57,11 @@ describe('fanOutExperts', () => {
       const expected = '    Sac-dbE-(FTn|)';
       expectObservable(source.pipe(fanOutExperts(deps))).toBe(expected, {
         S: started(), a: token('A', 'Alpha'), c: token('B', 'Beta'), d: token('B', ' two'), b: token('A', ' one'),
-        E: ended('A', 'ok', 6, 2), F: ended('B', 'ok', 8, 2), T: timing(0, 8),
-        n: answersOf(execute, [{ expertId: 'A', text: 'Alpha one', ms: 6, tokens: 2 }, { expertId: 'B', text: 'Beta two', ms: 8, tokens: 2 }]),
+        E: ended('A', 'ok', 6, 2, used(2, 3)), F: ended('B', 'ok', 8, 2, used(2, 2)), T: timing(0, 8),
+        n: answersOf(execute, [
+          { expertId: 'A', text: 'Alpha one', ms: 6, tokens: 2, usage: used(2, 3) },
+          { expertId: 'B', text: 'Beta two', ms: 8, tokens: 2, usage: used(2, 2) },
+        ], used(4, 5)),
       });
       expectSubscriptions(a.subscriptions).toBe(aSubs);
       expectSubscriptions(b.subscriptions).toBe(bSubs);
@@ -56,18 +69,18 @@ describe('fanOutExperts', () => {
     expect(deps.reportSystemError).not.toHaveBeenCalled();
   });
 
-  it('gives each expert the request id, the prompt and its attempt number', () => {
+  it('gives each expert the request id, the prompt, the conversation, the params, its attempt number and a usage reporter', () => {
     const deps = executionDeps();
     let experts!: ReturnType<typeof fakeExpert>[];
     newScheduler().run(({ cold, flush }) => {
       experts = ['A', 'B'].map((id) => fakeExpert(id, [cold('-x|')]));
-      cold('x|', { x: executeEvent(experts, { prompt: 'Why?', requestId: 'q7' }) }).pipe(fanOutExperts(deps)).subscribe();
+      const execute = executeEvent(experts, { prompt: 'Why?', requestId: 'q7' });
+      const request = { ...execute.request, messages: conversation, params: { maxTokens: 5, stop: ['.'] } };
+      cold('x|', { x: { ...execute, request } }).pipe(fanOutExperts(deps)).subscribe();
       flush();
     });
-    expect(experts.map((expert) => expert.tasks)).toEqual([
-      [{ requestId: 'q7', prompt: 'Why?', attempt: 1 }],
-      [{ requestId: 'q7', prompt: 'Why?', attempt: 1 }],
-    ]);
+    const task = { requestId: 'q7', prompt: 'Why?', messages: conversation, params: { maxTokens: 5, stop: ['.'] }, attempt: 1, reportUsage: expect.any(Function) };
+    expect(experts.map((expert) => expert.tasks)).toEqual([[task], [task]]);
   });
 
   it('stamps experts-started with the start of execution and times the execution from there', () => {
@@ -77,8 +90,8 @@ describe('fanOutExperts', () => {
       const execute = executeEvent([fakeExpert('A', [a])]);
       const source = cold(' ---x|', { x: execute });
       expectObservable(source.pipe(fanOutExperts(deps))).toBe('---Sa(ETn|)', {
-        S: started(3), a: token('A', 'Alpha'), E: ended('A', 'ok', 2, 1), T: timing(3, 2),
-        n: answersOf(execute, [{ expertId: 'A', text: 'Alpha', ms: 2, tokens: 1 }]),
+        S: started(3), a: token('A', 'Alpha'), E: ended('A', 'ok', 2, 1, used(2, 2)), T: timing(3, 2),
+        n: answersOf(execute, [{ expertId: 'A', text: 'Alpha', ms: 2, tokens: 1, usage: used(2, 2) }], used(2, 2)),
       });
     });
   });
@@ -118,8 +131,9 @@ describe('fanOutExperts', () => {
       const expected = '    Sa-(rs) 48ms b(ETn|)';
       expectObservable(source.pipe(fanOutExperts(deps))).toBe(expected, {
         S: started(), a: token('A', 'Al'), r: retry('A', 1, 50, 'HTTP 503', true), s: status('A', 1, 50, 'HTTP 503'),
-        b: token('A', 'Alpha'), E: ended('A', 'ok', 56, 1), T: timing(0, 56),
-        n: answersOf(execute, [{ expertId: 'A', text: 'Alpha', ms: 56, tokens: 1 }]),
+        // Both attempts count: 'Al' (1 token) and 'Alpha' (2), and the prompt twice.
+        b: token('A', 'Alpha'), E: ended('A', 'ok', 56, 1, used(4, 3)), T: timing(0, 56),
+        n: answersOf(execute, [{ expertId: 'A', text: 'Alpha', ms: 56, tokens: 1, usage: used(4, 3) }], used(4, 3)),
       });
       expectSubscriptions(a2.subscriptions).toBe('53ms ^--!');
     });
@@ -134,8 +148,8 @@ describe('fanOutExperts', () => {
       const expected = '    S----(rs) 48ms a(ETn|)';
       expectObservable(cold('x|', { x: execute }).pipe(fanOutExperts(deps))).toBe(expected, {
         S: started(), r: retry('A', 1, 50, 'timeout (first-token)', false), s: status('A', 1, 50, 'timeout (first-token)'),
-        a: token('A', 'quick'), E: ended('A', 'ok', 58, 1), T: timing(0, 58),
-        n: answersOf(execute, [{ expertId: 'A', text: 'quick', ms: 58, tokens: 1 }]),
+        a: token('A', 'quick'), E: ended('A', 'ok', 58, 1, used(4, 2)), T: timing(0, 58),
+        n: answersOf(execute, [{ expertId: 'A', text: 'quick', ms: 58, tokens: 1, usage: used(4, 2) }], used(4, 2)),
       });
     });
   });
@@ -151,9 +165,12 @@ describe('fanOutExperts', () => {
       const expected = '    Sa-(rs)-c 41ms dF---b(ETn|)';
       expectObservable(cold('x|', { x: execute }).pipe(fanOutExperts(deps))).toBe(expected, {
         S: started(), a: token('A', 'Al'), r: retry('A', 1, 50, 'HTTP 503', true), s: status('A', 1, 50, 'HTTP 503'),
-        c: token('B', 'Beta'), d: token('B', '!'), F: ended('B', 'ok', 51, 2), b: token('A', 'Alpha'),
-        E: ended('A', 'ok', 56, 1), T: timing(0, 56),
-        n: answersOf(execute, [{ expertId: 'A', text: 'Alpha', ms: 56, tokens: 1 }, { expertId: 'B', text: 'Beta!', ms: 51, tokens: 2 }]),
+        c: token('B', 'Beta'), d: token('B', '!'), F: ended('B', 'ok', 51, 2, used(2, 2)), b: token('A', 'Alpha'),
+        E: ended('A', 'ok', 56, 1, used(4, 3)), T: timing(0, 56),
+        n: answersOf(execute, [
+          { expertId: 'A', text: 'Alpha', ms: 56, tokens: 1, usage: used(4, 3) },
+          { expertId: 'B', text: 'Beta!', ms: 51, tokens: 2, usage: used(2, 2) },
+        ], used(6, 5)),
       });
       expectSubscriptions(a1.subscriptions).toBe('^--!');
       expectSubscriptions(a2.subscriptions).toBe(a2Subs);
@@ -169,8 +186,9 @@ describe('fanOutExperts', () => {
       const b = cold('      -c--|', { c: 'Beta' });
       execute = executeEvent([fakeExpert('A', [a]), fakeExpert('B', [b])]);
       expectObservable(cold('x|', { x: execute }).pipe(fanOutExperts(deps))).toBe('ScE-(FTn|)', {
-        S: started(), c: token('B', 'Beta'), E: ended('A', 'failed', 2, 0, 'HTTP 400'), F: ended('B', 'ok', 4, 1), T: timing(0, 4),
-        n: answersOf(execute, [{ expertId: 'B', text: 'Beta', ms: 4, tokens: 1 }], [badRequest]),
+        S: started(), c: token('B', 'Beta'), E: ended('A', 'failed', 2, 0, used(2, 0), 'HTTP 400'), F: ended('B', 'ok', 4, 1, used(2, 1)), T: timing(0, 4),
+        // The failed expert's attempt counts in the total.
+        n: answersOf(execute, [{ expertId: 'B', text: 'Beta', ms: 4, tokens: 1, usage: used(2, 1) }], used(4, 1), [badRequest]),
       });
     });
     expect(deps.reportSystemError).toHaveBeenCalledTimes(1);
@@ -186,7 +204,7 @@ describe('fanOutExperts', () => {
         S: started(), a: token('A', 'x'),
         r: retry('A', 1, 50, 'HTTP 503', true), s: status('A', 1, 50, 'HTTP 503'),
         R: retry('A', 2, 100, 'HTTP 503', true), U: status('A', 2, 100, 'HTTP 503'),
-        E: ended('A', 'failed', 156, 1, 'HTTP 503'), T: timing(0, 156), n: answersOf(execute, [], [unavailable('A')]),
+        E: ended('A', 'failed', 156, 1, used(6, 3), 'HTTP 503'), T: timing(0, 156), n: answersOf(execute, [], used(6, 3), [unavailable('A')]),
       });
     });
     expect(deps.reportSystemError).toHaveBeenCalledTimes(1);
@@ -200,8 +218,8 @@ describe('fanOutExperts', () => {
       const execute = executeEvent(experts);
       expectObservable(cold('x|', { x: execute }).pipe(fanOutExperts(deps))).toBe('SaFb(ETn|)', {
         S: started(), a: token('A', '  '), b: token('A', '\n'),
-        F: ended('B', 'failed', 2, 0, 'protocol'), E: ended('A', 'failed', 4, 2, 'protocol'), T: timing(0, 4),
-        n: answersOf(execute, [], [
+        F: ended('B', 'failed', 2, 0, used(2, 0), 'protocol'), E: ended('A', 'failed', 4, 2, used(2, 1), 'protocol'), T: timing(0, 4),
+        n: answersOf(execute, [], used(4, 1), [
           expect.objectContaining({ _tag: 'ExpertError', expertId: 'B', failure: 'protocol', retriable: false }),
           expect.objectContaining({ _tag: 'ExpertError', expertId: 'A', failure: 'protocol', retriable: false }),
         ]),
@@ -215,7 +233,7 @@ describe('fanOutExperts', () => {
     newScheduler().run(({ cold, expectObservable }) => {
       const execute = executeEvent([]);
       expectObservable(cold('(x|)', { x: execute }).pipe(fanOutExperts(deps))).toBe('(STn|)', {
-        S: started(), T: timing(0, 0), n: answersOf(execute, []),
+        S: started(), T: timing(0, 0), n: answersOf(execute, [], NO_USAGE),
       });
     });
   });
@@ -263,10 +281,10 @@ describe('fanOutExperts', () => {
       const two = executeEvent([fakeExpert('A', [cold('-b-------|', { b: 'two' })])], { requestId: 'two' });
       expectObservable(cold('xy|', { x: one, y: two }).pipe(fanOutExperts(deps))).toBe('STba(Etn)-(FUo|)', {
         S: started(0, 'one'), T: started(1, 'two'),
-        a: token('A', 'one', 'one'), E: ended('A', 'ok', 4, 1, undefined, 'one'), t: timing(0, 4, 'one'),
-        n: answersOf(one, [{ expertId: 'A', text: 'one', ms: 4, tokens: 1 }]),
-        b: token('A', 'two', 'two'), F: ended('A', 'ok', 9, 1, undefined, 'two'), U: timing(1, 9, 'two'),
-        o: answersOf(two, [{ expertId: 'A', text: 'two', ms: 9, tokens: 1 }]),
+        a: token('A', 'one', 'one'), E: ended('A', 'ok', 4, 1, used(2, 1), undefined, 'one'), t: timing(0, 4, 'one'),
+        n: answersOf(one, [{ expertId: 'A', text: 'one', ms: 4, tokens: 1, usage: used(2, 1) }], used(2, 1)),
+        b: token('A', 'two', 'two'), F: ended('A', 'ok', 9, 1, used(2, 1), undefined, 'two'), U: timing(1, 9, 'two'),
+        o: answersOf(two, [{ expertId: 'A', text: 'two', ms: 9, tokens: 1, usage: used(2, 1) }], used(2, 1)),
       });
     });
   });
@@ -283,12 +301,12 @@ describe('fanOutExperts', () => {
         const expectedOne = '   S-a(ETn|)';
         const expectedTwo = '   ---Sb(FUo|)';
         expectObservable(cold(' x|', { x: first }).pipe(fanOutExperts(deps))).toBe(expectedOne, {
-          S: started(0, 'one'), a: token('A', 'one', 'one'), E: ended('A', 'ok', 3, 1, undefined, 'one'), T: timing(0, 3, 'one'),
-          n: answersOf(first, [{ expertId: 'A', text: 'one', ms: 3, tokens: 1 }]),
+          S: started(0, 'one'), a: token('A', 'one', 'one'), E: ended('A', 'ok', 3, 1, used(2, 1), undefined, 'one'), T: timing(0, 3, 'one'),
+          n: answersOf(first, [{ expertId: 'A', text: 'one', ms: 3, tokens: 1, usage: used(2, 1) }], used(2, 1)),
         });
         expectObservable(cold(' -y|', { y: second }).pipe(fanOutExperts(deps))).toBe(expectedTwo, {
-          S: started(3, 'two'), b: token('B', 'two', 'two'), F: ended('B', 'ok', 2, 1, undefined, 'two'), U: timing(3, 2, 'two'),
-          o: answersOf(second, [{ expertId: 'B', text: 'two', ms: 2, tokens: 1 }]),
+          S: started(3, 'two'), b: token('B', 'two', 'two'), F: ended('B', 'ok', 2, 1, used(2, 1), undefined, 'two'), U: timing(3, 2, 'two'),
+          o: answersOf(second, [{ expertId: 'B', text: 'two', ms: 2, tokens: 1, usage: used(2, 1) }], used(2, 1)),
         });
         expectSubscriptions(b.subscriptions).toBe('---^-!');
       });
@@ -305,8 +323,8 @@ describe('fanOutExperts', () => {
         expectObservable(cold(' x|', { x: executeEvent([fakeExpert('A', [a])], { requestId: 'one' }) }).pipe(fanOutExperts(deps)), '^-!')
           .toBe('S-', { S: started(0, 'one') });
         expectObservable(cold(' -y|', { y: second }).pipe(fanOutExperts(deps))).toBe('--Sb(FUo|)', {
-          S: started(2, 'two'), b: token('B', 'two', 'two'), F: ended('B', 'ok', 2, 1, undefined, 'two'), U: timing(2, 2, 'two'),
-          o: answersOf(second, [{ expertId: 'B', text: 'two', ms: 2, tokens: 1 }]),
+          S: started(2, 'two'), b: token('B', 'two', 'two'), F: ended('B', 'ok', 2, 1, used(2, 1), undefined, 'two'), U: timing(2, 2, 'two'),
+          o: answersOf(second, [{ expertId: 'B', text: 'two', ms: 2, tokens: 1, usage: used(2, 1) }], used(2, 1)),
         });
         expectSubscriptions(a.subscriptions).toBe('^-!');
       });
@@ -320,7 +338,7 @@ describe('fanOutExperts', () => {
       newScheduler().run(({ cold, expectObservable }) => {
         queued = fakeExpert('B', [cold('-b|')]);
         expectObservable(cold('x|', { x: executeEvent([fakeExpert('A', [cold('----a|')])]) }).pipe(fanOutExperts(deps))).toBe('S---a(ETn|)', {
-          S: started(), a: token('A', 'a'), E: ended('A', 'ok', 5, 1), T: timing(0, 5), n: expect.objectContaining({ type: 'answers' }),
+          S: started(), a: token('A', 'a'), E: ended('A', 'ok', 5, 1, used(2, 1)), T: timing(0, 5), n: expect.objectContaining({ type: 'answers' }),
         });
         expectObservable(cold('-y|', { y: executeEvent([queued], { requestId: 'two' }) }).pipe(fanOutExperts(deps)), '^--!').toBe('---');
       });
@@ -336,7 +354,7 @@ describe('fanOutExperts', () => {
         const first = executeEvent([fakeExpert('A', [cold('---a|')])], { requestId: 'one' });
         refused = executeEvent([fakeExpert('B', [cold('-b|')])], { requestId: 'two' });
         expectObservable(cold('x|', { x: first }).pipe(fanOutExperts(deps))).toBe('S--a(ETn|)', {
-          S: started(0, 'one'), a: token('A', 'a', 'one'), E: ended('A', 'ok', 4, 1, undefined, 'one'), T: timing(0, 4, 'one'),
+          S: started(0, 'one'), a: token('A', 'a', 'one'), E: ended('A', 'ok', 4, 1, used(2, 1), undefined, 'one'), T: timing(0, 4, 'one'),
           n: expect.objectContaining({ type: 'answers' }),
         });
         expectObservable(cold('-y|', { y: refused }).pipe(fanOutExperts(deps))).toBe('-e|', { e: systemError('overloaded', 'two') });
@@ -358,8 +376,9 @@ describe('fanOutExperts', () => {
         a = fakeExpert('A', [cold('-a|')]);
         execute = executeEvent([a, fakeExpert('B', [cold('-----b|', { b: 'Beta' })])]);
         expectObservable(cold('x|', { x: execute }).pipe(fanOutExperts(deps))).toBe('(SE)-b(FTn|)', {
-          S: started(), E: ended('A', 'failed', 0, 0, 'circuit-open'), b: token('B', 'Beta'), F: ended('B', 'ok', 6, 1), T: timing(0, 6),
-          n: answersOf(execute, [{ expertId: 'B', text: 'Beta', ms: 6, tokens: 1 }], [
+          // A refused expert made no attempt: it cost nothing.
+          S: started(), E: ended('A', 'failed', 0, 0, NO_USAGE, 'circuit-open'), b: token('B', 'Beta'), F: ended('B', 'ok', 6, 1, used(2, 1)), T: timing(0, 6),
+          n: answersOf(execute, [{ expertId: 'B', text: 'Beta', ms: 6, tokens: 1, usage: used(2, 1) }], used(2, 1), [
             expect.objectContaining({ _tag: 'ExpertError', expertId: 'A', failure: 'circuit-open', retriable: false }),
           ]),
         });

@@ -3,6 +3,7 @@ import type { AnswerEvent, AnswersEvent, ChainEvent, TimingEvent } from '../../s
 import { ExpertError, FusionError } from '../../src/errors';
 import type { StatusEvent, TokenEvent } from '../../src/events';
 import { fuse } from '../../src/operators/fuse';
+import type { Usage } from '../../src/conversation';
 import type { ExpertAnswer, FusionContext, FusionStrategy } from '../../src/ports';
 import { bestFusion } from '../../src/strategies/fusion-best';
 import { sectionsFusion } from '../../src/strategies/fusion-sections';
@@ -36,8 +37,9 @@ const fusionToken = (text: string): TokenEvent => ({ type: 'token', requestId: '
 const timing = (ms: number, at = 0): TimingEvent => ({ type: 'timing', requestId: 'r1', stage: 'fusion', at, ms });
 /** The fusion timing without `ms`: fusion started at `at` and is still running. */
 const fusing = (at = 0): TimingEvent => ({ type: 'timing', requestId: 'r1', stage: 'fusion', at });
-const answered = (event: AnswersEvent, text: string, degraded: boolean): AnswerEvent => {
-  const base = { type: 'answer' as const, requestId: 'r1', text, fromCache: false, degraded, planId: event.route.plan.id };
+/** The answer hand-off; `usage` defaults to the experts' (what a fusion that reports nothing adds). */
+const answered = (event: AnswersEvent, text: string, degraded: boolean, usage: Usage = event.usage): AnswerEvent => {
+  const base = { type: 'answer' as const, requestId: 'r1', text, fromCache: false, degraded, planId: event.route.plan.id, usage };
   return event.cacheKey === undefined ? base : { ...base, cacheKey: event.cacheKey };
 };
 const fellBack = (strategyId: string, expertId: string): StatusEvent =>
@@ -82,7 +84,54 @@ describe('fuse', () => {
     });
     expect(calls).toHaveLength(1);
     expect(calls[0]?.answers).toEqual([zebra, delta]);
-    expect(calls[0]?.context).toEqual({ prompt: 'Tell me', plan: event.route.plan, scheduler: expect.anything(), requestId: 'r1' });
+    expect(calls[0]?.context).toEqual({
+      prompt: 'Tell me', messages: [{ role: 'user', content: 'Tell me' }], plan: event.route.plan, scheduler: expect.anything(), requestId: 'r1',
+      reportUsage: expect.any(Function),
+    });
+  });
+
+  it('gives the strategy the whole conversation and the params', () => {
+    const { fusion, calls } = strategy(() => of('ok'));
+    const base = answersEvent(fusion, [zebra]);
+    const messages = [{ role: 'system' as const, content: 'Be brief.' }, { role: 'user' as const, content: 'Tell me' }];
+    const event: AnswersEvent = { ...base, request: { ...base.request, messages, params: { temperature: 0.2 } } };
+    newScheduler().run(({ cold, flush }) => {
+      cold('(n|)', { n: event }).pipe(fuse(deps())).subscribe();
+      flush();
+    });
+    expect(calls[0]?.context).toEqual(expect.objectContaining({ prompt: 'Tell me', messages, params: { temperature: 0.2 } }));
+  });
+
+  it('adds what a generating strategy reports of its own call to the experts\' usage on the answer', () => {
+    const spent: Usage = { inputTokens: 50, outputTokens: 7, estimated: false };
+    const event = answersEvent(strategy(() => of('Both say', ' alpha.')).fusion, [zebra, gamma]);
+    const reporting: FusionStrategy = { ...event.route.fusion, fuse: (answers, context) => {
+      context.reportUsage?.(spent);
+      return event.route.fusion.fuse(answers, context);
+    } };
+    const reported: AnswersEvent = { ...event, route: { ...event.route, fusion: reporting } };
+    newScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('(n|)', { n: reported }).pipe(fuse(deps()))).toBe('(xyTa|)', {
+        x: fusionToken('Both say'), y: fusionToken(' alpha.'), T: timing(0),
+        // The experts' 6 (EXPERTS_USAGE) + 50 in, 9 + 7 out; estimated, since the experts' part was.
+        a: answered(reported, 'Both say alpha.', false, { inputTokens: 56, outputTokens: 16, estimated: true }),
+      });
+    });
+  });
+
+  it('keeps what a strategy reported before it failed on the fallback answer', () => {
+    const event = answersEvent(strategy(() => of('x')).fusion, [zebra, gamma, delta]);
+    const failing: FusionStrategy = { ...event.route.fusion, fuse: (_answers, context) => {
+      context.reportUsage?.({ inputTokens: 40, outputTokens: 0, estimated: false });
+      return throwError(() => new Error('model down'));
+    } };
+    const reported: AnswersEvent = { ...event, route: { ...event.route, fusion: failing } };
+    newScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('(n|)', { n: reported }).pipe(fuse(deps()))).toBe('(Tsa|)', {
+        // The experts' 6 (EXPERTS_USAGE) + 40 in, 9 out.
+        T: timing(0), s: fellBack('custom', 'B'), a: answered(reported, 'alpha beta gamma', true, { inputTokens: 46, outputTokens: 9, estimated: true }),
+      });
+    });
   });
 
   it('emits no running fusion timing when a strategy streams and completes, or errors, synchronously', () => {

@@ -209,15 +209,16 @@ describe('plan', () => {
       expect.objectContaining({ message: 'router completed without a decision' }), { requestId: 'r1', stage: 'routing' });
   });
 
-  it('shows the router the request id, prompt, scope, the experts\' health and the load', () => {
+  it('shows the router the request id, prompt, conversation, scope, the experts\' health and the load', () => {
     const inputs: RouteInput[] = [];
     const router: Router = { route: (input) => { inputs.push(input); return chat; } };
     const load = { inFlight: 3, maxConcurrent: 4, shedExpertsAbove: 2 };
+    const messages = [{ role: 'system' as const, content: 'You summarise.' }, { role: 'user' as const, content: 'Summarise this' }];
     newScheduler().run(({ cold, flush }) => {
-      cold('v|', { v: validatedEvent({ prompt: 'Summarise this', scope: 'tenant-1' }) }).pipe(plan(deps(router, { load: () => load }))).subscribe();
+      cold('v|', { v: validatedEvent({ prompt: 'Summarise this', messages, scope: 'tenant-1' }) }).pipe(plan(deps(router, { load: () => load }))).subscribe();
       flush();
     });
-    expect(inputs).toEqual([{ requestId: 'r1', prompt: 'Summarise this', scope: 'tenant-1', experts: health, load }]);
+    expect(inputs).toEqual([{ requestId: 'r1', prompt: 'Summarise this', messages, scope: 'tenant-1', experts: health, load }]);
   });
 
   it('shows the router no load and no limits when none is given', () => {

@@ -9,6 +9,7 @@ import { fuse } from '../../src/operators/fuse';
 import { singleFlight, type SingleFlightOptions } from '../../src/operators/single-flight';
 import { staged } from '../../src/operators/staged';
 import { untilCancelled } from '../../src/operators/until-cancelled';
+import type { Usage } from '../../src/conversation';
 import type { Expert, FusionStrategy } from '../../src/ports';
 import { expectPassThrough } from '../support/every-kind';
 import { executeEvent, executionDeps, fakeExpert, type TestExecutionDeps } from '../support/execution-fixtures';
@@ -25,12 +26,14 @@ const execute = (experts: readonly Expert[], requestId: string, key: string | nu
 
 const started = (requestId: string, at = 0) => ({ type: 'experts-started', requestId, at, progress: expect.any(Function) });
 const token = (requestId: string, source: string, text: string): TokenEvent => ({ type: 'token', requestId, source, text });
-const ended = (requestId: string, expertId: string, ms: number, tokens = 2): ExpertEvent =>
-  ({ type: 'expert', requestId, expertId, outcome: 'ok', ms, tokens });
+/** Estimated usage: 'Tell me' is 2 tokens in; 'Hello' and 'World' 2 out each. */
+const used = (inputTokens: number, outputTokens: number): Usage => ({ inputTokens, outputTokens, estimated: true });
+const ended = (requestId: string, expertId: string, ms: number, tokens = 2, usage = used(2, 2)): ExpertEvent =>
+  ({ type: 'expert', requestId, expertId, outcome: 'ok', ms, tokens, usage });
 const timing = (requestId: string, stage: 'execution' | 'fusion', at: number, ms: number): TimingEvent =>
   ({ type: 'timing', requestId, stage, at, ms });
-const answer = (requestId: string, text: string, planId: string, key: string | null = 'k'): AnswerEvent => ({
-  type: 'answer', requestId, text, fromCache: false, degraded: false, ...(key === null ? {} : { cacheKey: key }), planId,
+const answer = (requestId: string, text: string, planId: string, key: string | null = 'k', usage = used(2, 2)): AnswerEvent => ({
+  type: 'answer', requestId, text, fromCache: false, degraded: false, ...(key === null ? {} : { cacheKey: key }), planId, usage,
 });
 
 /** What one request sees of an execution of expert X answering 'Hel' 'lo' at frames 1 and 3 (plan `planId`). */
@@ -61,7 +64,9 @@ describe('singleFlight', () => {
       expectObservable(cold('x|', { x: two }).pipe(flight)).toBe(expected, helloValues('two', one.route.plan.id));
       expectSubscriptions(reply.subscriptions).toBe('^---!');
     });
-    expect(expert.tasks).toEqual([{ requestId: 'one', prompt: 'Tell me', attempt: 1 }]);
+    expect(expert.tasks).toEqual([
+      { requestId: 'one', prompt: 'Tell me', messages: [{ role: 'user', content: 'Tell me' }], attempt: 1, reportUsage: expect.any(Function) },
+    ]);
   });
 
   it('passes the first participant\'s events on as they are, and re-stamped copies to the others', () => {
@@ -105,7 +110,8 @@ describe('singleFlight', () => {
       flush();
     });
     const end = (id: string): [number, ChainEvent][] => [
-      [9, ended(id, 'X', 9)], [9, timing(id, 'execution', 0, 9)], [9, timing(id, 'fusion', 9, 0)], [9, answer(id, 'Hello', planId)],
+      // Every participant's answer carries the whole execution's usage: X's and Y's.
+      [9, ended(id, 'X', 9)], [9, timing(id, 'execution', 0, 9)], [9, timing(id, 'fusion', 9, 0)], [9, answer(id, 'Hello', planId, 'k', used(4, 4))],
     ];
     expect(one).toEqual([
       [0, started('one')], [1, token('one', 'X', 'Hel')], [1, token('one', 'Y', 'Wor')], [3, token('one', 'X', 'lo')], [5, token('one', 'Y', 'ld')],

@@ -38,6 +38,35 @@ describe('validate', () => {
     });
   });
 
+  it('hands on a conversation with its params: the messages as given, the last user message as the prompt', () => {
+    const messages = [
+      { role: 'system' as const, content: 'Answer in French.' },
+      { role: 'user' as const, content: 'What is a tree?' },
+      { role: 'assistant' as const, content: 'Un arbre.' },
+      { role: 'user' as const, content: 'And a forest?' },
+    ];
+    newScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('(q|)', { q: requestEvent(messages, { requestId: 'r1', params: { maxTokens: 64, stop: ['\n\n'] } }) });
+      expectObservable(source.pipe(validate(deps()))).toBe('(sTv|)', {
+        s: start(), T: timing(),
+        v: validated({ requestId: 'r1', prompt: 'And a forest?', messages, params: { maxTokens: 64, stop: ['\n\n'] } }),
+      });
+    });
+  });
+
+  it('lists every problem of a conversation and its params in one validation error', () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      const messages = [{ role: 'user', content: 'Hi' }, { role: 'robot', content: 'Beep' }];
+      const issues = [
+        'messages[1].role must be \'system\', \'user\' or \'assistant\' (got "robot")',
+        'the last message must be from the user (messages[1] is \'robot\')',
+        'params.temperature must be a number from 0 to 2 (got 3)',
+      ];
+      expectObservable(cold('(q|)', { q: requestEvent(messages, { params: { temperature: 3 } }) }).pipe(validate(deps())))
+        .toBe('(sTe|)', { s: start(), T: timing(), e: validationError(issues) });
+    });
+  });
+
   it('stamps start with the request\'s own start time and the timing with the clock, at the frame of the request', () => {
     newScheduler().run(({ cold, expectObservable }) => {
       const source = cold('---q----|', { q: requestEvent('Hi', undefined, 'r1', 1) });
@@ -63,7 +92,7 @@ describe('validate', () => {
         'prompt must not be empty or whitespace only',
         'scope must be a string (got number)',
         'signal must be an AbortSignal',
-        'unknown option "colour" (known: requestId, signal, scope)',
+        'unknown option "colour" (known: requestId, signal, scope, params)',
       ];
       expectObservable(source.pipe(validate(deps()))).toBe('(sTe|)', { s: start(), T: timing(), e: validationError(issues) });
     });
@@ -82,7 +111,7 @@ describe('validate', () => {
 
   it('rejects a prompt that is not a string, and options that are not an object, together', () => {
     newScheduler().run(({ cold, expectObservable }) => {
-      const issues = ['prompt must be a string (got number)', 'options must be an object (got string)'];
+      const issues = ['prompt must be a string or an array of chat messages (got number)', 'options must be an object (got string)'];
       expectObservable(cold('(q|)', { q: requestEvent(42, 'fast') }).pipe(validate(deps())))
         .toBe('(sTe|)', { s: start(), T: timing(), e: validationError(issues) });
     });
@@ -94,7 +123,7 @@ describe('validate', () => {
       expectObservable(cold('(q|)', { q: requestEvent('Hello there', { scope: 'tenant-1' }) }).pipe(validate(deps({ validator }))))
         .toBe('(sTe|)', { s: start(), T: timing(), e: validationError(['prompt must mention a product', 'tenant-1 is over quota']) });
     });
-    expect(validator.mock.calls).toEqual([[{ requestId: 'r1', prompt: 'Hello there', scope: 'tenant-1' }]]);
+    expect(validator.mock.calls).toEqual([[{ requestId: 'r1', prompt: 'Hello there', messages: [{ role: 'user', content: 'Hello there' }], scope: 'tenant-1' }]]);
   });
 
   it('lets the request through when the custom validator finds no problem', () => {

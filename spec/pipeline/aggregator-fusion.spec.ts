@@ -30,7 +30,12 @@ describe('aggregator fusion in the pipeline', () => {
       expect(tokens.map((t) => t.text).join('')).toBe('fused answer text');
       const lastExpertEvent = run.events.map((e) => e.type).lastIndexOf('expert');
       expect(run.events.indexOf(tokens[0]!)).toBeGreaterThan(lastExpertEvent);
-      expect(terminalOf(run.events)).toEqual({ type: 'complete', requestId: 'r1', text: 'fused answer text', fromCache: false, degraded: false });
+      // Estimated (4 characters a token): the experts 'Name the colours' (4 tokens) in each, 'red green blue' (4), 'red green' (3) and
+      // 'cats' (1) out; the aggregator its prompt (the default template filled, 459 characters: 115 tokens) in, 'fused answer text' (5) out.
+      expect(terminalOf(run.events)).toEqual({
+        type: 'complete', requestId: 'r1', text: 'fused answer text', fromCache: false, degraded: false,
+        usage: { inputTokens: 12 + 115, outputTokens: 8 + 5, estimated: true },
+      });
       const { metrics } = run.events.find((e): e is MetricsEvent => e.type === 'metrics')!;
       expect({ total: metrics.total, fusion: metrics.stages.fusion }).toEqual({ total: 30, fusion: 10 });
       expect(agg.stats).toEqual({ started: 1, active: 0, completed: 1, failed: 0, cancelled: 0 });
@@ -47,7 +52,11 @@ describe('aggregator fusion in the pipeline', () => {
       flush();
       expect(fusionTokens(run.events)).toEqual([]);
       expect(run.events).toContainEqual(expect.objectContaining({ type: 'status', message: expect.stringContaining('aggregator:agg') }));
-      expect(terminalOf(run.events)).toEqual({ type: 'complete', requestId: 'r2', text: 'red green blue', fromCache: false, degraded: true });
+      // The experts' usage and the failed aggregator's prompt (115 tokens in, nothing out).
+      expect(terminalOf(run.events)).toEqual({
+        type: 'complete', requestId: 'r2', text: 'red green blue', fromCache: false, degraded: true,
+        usage: { inputTokens: 12 + 115, outputTokens: 8, estimated: true },
+      });
       expect(reports).toEqual([expect.objectContaining({ _tag: 'FusionError', strategyId: 'aggregator:agg' })]);
       expect(agg.stats.failed).toBe(1);
     });

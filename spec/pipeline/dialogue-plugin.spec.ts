@@ -37,7 +37,11 @@ describe('DialoguePlugin', () => {
       });
       expect(textOf(run.events, 'fast')).toBe('alpha beta gamma');
       expect(run.events.every((e) => e.requestId === 'r1')).toBe(true);
-      expect(terminalOf(run.events)).toEqual({ type: 'complete', requestId: 'r1', text: 'alpha beta gamma', fromCache: false, degraded: false });
+      // Estimated, about 4 characters a token: 'What is up?' (3 tokens) in for each expert, 4 tokens out each.
+      expect(terminalOf(run.events)).toEqual({
+        type: 'complete', requestId: 'r1', text: 'alpha beta gamma', fromCache: false, degraded: false,
+        usage: { inputTokens: 9, outputTokens: 12, estimated: true },
+      });
       expect(run.completed()).toBe(true);
       expect(plugin.active()).toEqual([]);
     });
@@ -54,10 +58,11 @@ describe('DialoguePlugin', () => {
         // The caller sees fast's first word at 15, not 10: the guard holds a word back until the
         // next token shows it cannot grow into a secret (DESIGN section 6).
         ttft: 15,
+        // Usage estimated: 'Tell me' is 2 tokens in, each 16-character answer 4 out.
         experts: {
-          fast: { ttft: 10, ms: 20, tokens: 3, attempts: 1, outcome: 'ok' },
-          medium: { ttft: 15, ms: 25, tokens: 3, attempts: 1, outcome: 'ok' },
-          slow: { ttft: 30, ms: 50, tokens: 3, attempts: 1, outcome: 'ok' },
+          fast: { ttft: 10, ms: 20, tokens: 3, attempts: 1, outcome: 'ok', usage: { inputTokens: 2, outputTokens: 4, estimated: true } },
+          medium: { ttft: 15, ms: 25, tokens: 3, attempts: 1, outcome: 'ok', usage: { inputTokens: 2, outputTokens: 4, estimated: true } },
+          slow: { ttft: 30, ms: 50, tokens: 3, attempts: 1, outcome: 'ok', usage: { inputTokens: 2, outputTokens: 4, estimated: true } },
         },
         cacheHit: false,
         degraded: false,
@@ -117,7 +122,7 @@ describe('DialoguePlugin', () => {
   });
 
   it.each([
-    ['a number', 42, 'prompt must be a string (got number)'],
+    ['a number', 42, 'prompt must be a string or an array of chat messages (got number)'],
     ['holding a control character', 'a\u0007b', 'prompt must not contain control characters other than tab, newline and carriage return'],
     ['too long in code points', '😀'.repeat(11), 'prompt must be at most 10 characters (code points)'],
   ])('rejects a prompt that is %s', (_name, prompt, issue) => {

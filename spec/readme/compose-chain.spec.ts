@@ -28,8 +28,10 @@ describe('README: Compose your own chain', () => {
   it('runs the plugin chain with an operator of yours between fuse and guard', async () => {
     const events = await lastValueFrom(events$.pipe(toArray()));
     expect(events.map((event) => event.type)).toEqual(expect.arrayContaining(['start', 'plan', 'cache', 'token', 'expert', 'metrics', 'complete']));
+    // Estimated, about 4 characters a token: the 43-character question (11) in for each expert, 45 and 53 characters (12, 14) out.
     expect(events.at(-1)).toEqual({
       type: 'complete', requestId: 'q1', text: 'Use switchMap to cancel the previous request.\n\n(checked by 2 experts)', fromCache: false, degraded: false,
+      usage: { inputTokens: 22, outputTokens: 26, estimated: true },
     });
   });
 
@@ -38,6 +40,8 @@ describe('README: Compose your own chain', () => {
       validate, plan, cacheLookup, execution, withFooter, guard, storeAnswer, finish,
     );
     const events = await lastValueFrom(again.pipe(toArray()));
-    expect(events.at(-1)).toEqual(expect.objectContaining({ fromCache: true, text: 'Use switchMap to cancel the previous request.\n\n(checked by 2 experts)' }));
+    expect(events.at(-1)).toEqual(expect.objectContaining({
+      fromCache: true, text: 'Use switchMap to cancel the previous request.\n\n(checked by 2 experts)', usage: { inputTokens: 0, outputTokens: 0, estimated: false },
+    }));
   });
 });

@@ -153,15 +153,18 @@ describe('createDialogueServer', () => {
   });
 
   describe('CORS', () => {
-    it('is off by default: no CORS headers, OPTIONS is not allowed', async () => {
+    it('is off by default: no CORS headers, a foreign origin is refused, OPTIONS is not allowed', async () => {
       running = await startDialogueServer({ experts: [expert()] });
       const response = await fetch(`${running.origin}/healthz`, { headers: { origin: 'https://app.example.com' } });
+      expect(response.status).toBe(403);
       expect(response.headers.get('access-control-allow-origin')).toBeNull();
       const preflight = await fetch(`${running.origin}/api/dialogue`, {
         method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' },
       });
-      expect(preflight.status).toBe(405);
+      expect(preflight.status).toBe(403);
       expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+      const options = await fetch(`${running.origin}/api/dialogue`, { method: 'OPTIONS' });
+      expect(options.status).toBe(405);
     });
 
     it('adds the headers and answers preflights (without a key) when an origin is configured', async () => {

@@ -1,5 +1,5 @@
 /** Helpers for the server specs: a dialogue server on 127.0.0.1 port 0, JSON requests, SSE bodies, bounded waits. */
-import type { Server } from 'node:http';
+import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PipelineEvent } from '../../src/events';
 import { DialoguePlugin } from '../../src/pipeline/dialogue-plugin';
@@ -87,3 +87,42 @@ export const series = (text: string, name: string): number | undefined => {
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   return line === undefined ? undefined : Number(line.slice(name.length + 1));
 };
+
+/** A response read whole by {@link rawRequest}. */
+export interface RawResponse {
+  readonly status: number;
+  readonly headers: import('node:http').IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/** A request through node:http, which (unlike fetch) sends any `Host` header; resolves with the whole response. */
+export const rawRequest = (port: number, options: { method?: string; path: string; headers?: Record<string, string>; body?: string }): Promise<RawResponse> =>
+  new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path, headers: options.headers, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (text: string) => (body += text));
+      res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      res.once('error', reject);
+    });
+    req.once('error', reject);
+    req.end(options.body);
+  });
+
+/** A log destination that keeps every line, parsed. */
+export class LogLines {
+  readonly raw: string[] = [];
+  write(line: string): void {
+    this.raw.push(line);
+  }
+
+  /** Every line as an object. */
+  get lines(): Array<Record<string, unknown>> {
+    return this.raw.map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+
+  /** The lines with `msg: 'request'`. */
+  get requests(): Array<Record<string, unknown>> {
+    return this.lines.filter((line) => line.msg === 'request');
+  }
+}

@@ -1,8 +1,8 @@
-import { firstValueFrom, retry, type Observable } from 'rxjs';
+import { firstValueFrom, Observable, retry } from 'rxjs';
 import { ExpertError } from '../../src/errors';
 import type { ExpertTask } from '../../src/ports';
 import { openAICompatibleExpert, type OpenAICompatibleExpertOptions } from '../../src/sources/openai-compatible-expert';
-import { chunk, DONE, fakeOpenAIServer, roleChunk, trackingFetch, type FakeOpenAIServer, type ScriptedReply } from '../support/fake-openai-server';
+import { chunk, DONE, fakeOpenAIServer, roleChunk, trackingFetch, usageChunk, type FakeOpenAIServer, type ScriptedReply } from '../support/fake-openai-server';
 
 const KEY = 'sk-test-NEVER-LEAK-9f83c1d2';
 const PROMPT = 'Explain binary trees';
@@ -87,7 +87,7 @@ describe('openAICompatibleExpert', () => {
       expect(request.method).toBe('POST');
       expect(request.path).toBe('/v1/chat/completions');
       expect(JSON.parse(request.body)).toEqual({
-        model: 'm', messages: [{ role: 'user', content: PROMPT }], stream: true, temperature: 0.2, max_tokens: 64,
+        model: 'm', messages: [{ role: 'user', content: PROMPT }], stream: true, stream_options: { include_usage: true }, temperature: 0.2, max_tokens: 64,
       });
       expect(request.headers).toEqual(expect.objectContaining({
         'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${KEY}`, 'x-extra': 'yes',
@@ -163,10 +163,10 @@ describe('openAICompatibleExpert', () => {
       expect(await run(expertAt(s).stream(task))).toEqual(expect.objectContaining({ tokens: ['Hi', '!'], completed: true }));
     });
 
-    it('completes after a finish_reason without [DONE], ignores what follows, and closes the connection', async () => {
+    it('completes after a finish_reason without [DONE] (once the usage grace is over), ignores what follows, and closes the connection', async () => {
       const s = await serve({ writes: [chunk('Hel'), chunk('lo', 'stop'), chunk(' IGNORED')], then: 'stall' });
 
-      const result = await run(expertAt(s).stream(task));
+      const result = await run(expertAt(s, { usageGraceMs: 20 }).stream(task));
 
       expect(result).toEqual(expect.objectContaining({ tokens: ['Hel', 'lo'], completed: true }));
       expect(await within(s.requests[0].closed, 2000, 'the server seeing the connection close')).toEqual({ aborted: true });
@@ -185,6 +185,183 @@ describe('openAICompatibleExpert', () => {
 
       expect(result.tokens).toEqual(['second']);
       expect(s.requests).toHaveLength(2);
+    });
+  });
+
+  describe('conversations, params and usage', () => {
+    const conversation: ExpertTask['messages'] = [
+      { role: 'system', content: 'You are terse.' },
+      { role: 'user', content: 'What is a binary tree?' },
+      { role: 'assistant', content: 'A tree of nodes with two children at most.' },
+      { role: 'user', content: PROMPT },
+    ];
+    afterEach(() => jest.restoreAllMocks());
+
+    /** A task whose usage reports are recorded in `log`, along with the tokens and the end. */
+    const logged = (fields: Partial<ExpertTask> = {}) => {
+      const log: string[] = [];
+      const usage: unknown[] = [];
+      const t: ExpertTask = { ...task, ...fields, reportUsage: (reported) => { usage.push(reported); log.push('usage'); } };
+      const watch = (tokens$: Observable<string>): Observable<string> => new Observable<string>((subscriber) => tokens$.subscribe({
+        next: (token) => { log.push(`next ${token}`); subscriber.next(token); },
+        error: (error: unknown) => { log.push('error'); subscriber.error(error); },
+        complete: () => { log.push('complete'); subscriber.complete(); },
+      }));
+      return { task: t, log, usage, watch };
+    };
+
+    it('sends the whole conversation, asks for usage, and sends the task\'s params in OpenAI\'s names over the expert\'s own', async () => {
+      const s = await serve({ writes: [chunk('ok', 'stop'), DONE] });
+      const expert = expertAt(s, { params: { temperature: 0.2, max_tokens: 64, top_p: 0.5, presence_penalty: 1 } });
+      const params = { maxTokens: 10, temperature: 0.7, topP: 0.9, stop: ['END', '\n\n'], seed: 42 };
+
+      expect((await run(expert.stream({ ...task, messages: conversation, params }))).completed).toBe(true);
+
+      expect(JSON.parse(s.requests[0].body)).toEqual({
+        model: 'm', messages: conversation, stream: true, stream_options: { include_usage: true },
+        temperature: 0.7, max_tokens: 10, top_p: 0.9, presence_penalty: 1, stop: ['END', '\n\n'], seed: 42,
+      });
+    });
+
+    it('keeps the expert\'s own params that the task does not set', async () => {
+      const s = await serve({ writes: [chunk('ok', 'stop'), DONE] });
+      const expert = expertAt(s, { params: { temperature: 0.2, max_tokens: 64 } });
+
+      await run(expert.stream({ ...task, params: { seed: 7 } }));
+
+      expect(JSON.parse(s.requests[0].body)).toEqual({
+        model: 'm', messages: [{ role: 'user', content: PROMPT }], stream: true, stream_options: { include_usage: true },
+        temperature: 0.2, max_tokens: 64, seed: 7,
+      });
+    });
+
+    it('reports the usage chunk that follows the finish chunk, before completing', async () => {
+      const s = await serve({ writes: [roleChunk, chunk('Hel'), chunk('lo', 'stop'), usageChunk(31, 2), DONE] });
+      const { task: t, log, usage, watch } = logged();
+
+      const result = await run(watch(expertAt(s).stream(t)));
+
+      expect(result).toEqual(expect.objectContaining({ tokens: ['Hel', 'lo'], completed: true }));
+      expect(usage).toEqual([{ inputTokens: 31, outputTokens: 2 }]);
+      expect(log).toEqual(['next Hel', 'next lo', 'usage', 'complete']);
+    });
+
+    it('reads on for a usage chunk that arrives in a later read than the finish chunk', async () => {
+      const tracker = trackingFetch();
+      const s = await serve({ writes: [chunk('Hel'), chunk('lo', 'stop'), usageChunk(12, 3), DONE], pace: tracker.received });
+      const { task: t, usage } = logged();
+
+      const result = await run(expertAt(s, { fetch: tracker.fetch }).stream(t));
+
+      expect(result.completed).toBe(true);
+      expect(usage).toEqual([{ inputTokens: 12, outputTokens: 3 }]);
+      expect(tracker.reads()).toBeGreaterThanOrEqual(3);
+    });
+
+    it('ends at the usage chunk when the server keeps the connection open after it, without waiting for [DONE] or the grace', async () => {
+      const s = await serve({ writes: [chunk('Hi', 'stop'), usageChunk(5, 1)], then: 'stall' });
+      const { task: t, usage } = logged();
+
+      const result = await run(expertAt(s, { usageGraceMs: 60_000 }).stream(t), 2000);
+
+      expect(result).toEqual(expect.objectContaining({ tokens: ['Hi'], completed: true }));
+      expect(usage).toEqual([{ inputTokens: 5, outputTokens: 1 }]);
+      expect(await within(s.requests[0].closed, 2000, 'the server seeing the connection close')).toEqual({ aborted: true });
+    });
+
+    it('reports usage sent on the finish chunk itself and ends there', async () => {
+      const finishWithUsage = `data: ${JSON.stringify({
+        id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'm',
+        choices: [{ index: 0, delta: { content: '!' }, finish_reason: 'stop' }], usage: { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 },
+      })}\n\n`;
+      const s = await serve({ writes: [chunk('Hi'), finishWithUsage], then: 'stall' });
+      const { task: t, usage } = logged();
+
+      const result = await run(expertAt(s, { usageGraceMs: 60_000 }).stream(t), 2000);
+
+      expect(result).toEqual(expect.objectContaining({ tokens: ['Hi', '!'], completed: true }));
+      expect(usage).toEqual([{ inputTokens: 9, outputTokens: 4 }]);
+    });
+
+    it('ends after usageGraceMs without failing when neither a usage chunk nor [DONE] follows the finish, reporting nothing', async () => {
+      const s = await serve({ writes: [chunk('Hel'), chunk('lo', 'stop')], then: 'stall' });
+      const { task: t, log, usage, watch } = logged();
+
+      const result = await run(watch(expertAt(s, { usageGraceMs: 30 }).stream(t)), 2000);
+
+      expect(result.error).toBeUndefined();
+      expect(result).toEqual(expect.objectContaining({ tokens: ['Hel', 'lo'], completed: true }));
+      expect(usage).toEqual([]);
+      expect(log).toEqual(['next Hel', 'next lo', 'complete']);
+      expect(await within(s.requests[0].closed, 2000, 'the server seeing the connection close')).toEqual({ aborted: true });
+    });
+
+    it('completes without usage when the body ends right after the finish chunk', async () => {
+      const s = await serve({ writes: [chunk('Hel'), chunk('lo', 'stop')] });
+      const { task: t, usage } = logged();
+
+      expect(await run(expertAt(s, { usageGraceMs: 60_000 }).stream(t), 2000)).toEqual(expect.objectContaining({ tokens: ['Hel', 'lo'], completed: true }));
+      expect(usage).toEqual([]);
+    });
+
+    it('does not fail an answer for a broken trailer after the finish chunk', async () => {
+      const s = await serve(
+        { writes: [chunk('Hel'), chunk('lo', 'stop'), 'data: {"usage":{"prompt_tok\n\n', usageChunk(1, 1), DONE] },
+        { writes: [chunk('Hel'), chunk('lo', 'stop'), `data: ${JSON.stringify({ error: { type: 'server_error' } })}\n\n`, DONE] },
+      );
+      for (let i = 0; i < 2; i++) {
+        const { task: t, usage } = logged();
+        const result = await run(expertAt(s).stream(t));
+        expect(result).toEqual(expect.objectContaining({ tokens: ['Hel', 'lo'], completed: true }));
+        expect(result.error).toBeUndefined();
+        expect(usage).toEqual([]);
+      }
+    });
+
+    it('reports nothing for a usage chunk whose counts are not whole numbers >= 0', async () => {
+      const bad = `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: -1, completion_tokens: 2.5 } })}\n\n`;
+      const s = await serve({ writes: [chunk('Hi', 'stop'), bad, DONE] });
+      const { task: t, usage } = logged();
+
+      expect((await run(expertAt(s).stream(t))).completed).toBe(true);
+      expect(usage).toEqual([]);
+    });
+
+    it('with includeUsage false, sends no stream_options and ends at the finish chunk', async () => {
+      const s = await serve({ writes: [chunk('Hel'), chunk('lo', 'stop'), usageChunk(12, 3)], then: 'stall' });
+      const { task: t, log, usage, watch } = logged();
+
+      // Were it still waiting for usage, the minute of grace would outlast the bound.
+      const result = await run(watch(expertAt(s, { includeUsage: false, usageGraceMs: 60_000 }).stream(t)), 2000);
+
+      expect(result).toEqual(expect.objectContaining({ tokens: ['Hel', 'lo'], completed: true }));
+      expect(JSON.parse(s.requests[0].body)).toEqual({ model: 'm', messages: [{ role: 'user', content: PROMPT }], stream: true });
+      expect(log).toEqual(['next Hel', 'next lo', 'complete']);
+      expect(usage).toEqual([]);
+      expect(await within(s.requests[0].closed, 2000, 'the server seeing the connection close')).toEqual({ aborted: true });
+    });
+
+    it('closes the connection and clears its grace timer when unsubscribed while waiting for the usage', async () => {
+      const setTimer = jest.spyOn(globalThis, 'setTimeout');
+      const clearTimer = jest.spyOn(globalThis, 'clearTimeout');
+      const s = await serve({ writes: [chunk('Hi', 'stop')], then: 'stall' });
+      const { task: t, log, usage, watch } = logged();
+      let reached: () => void = () => undefined;
+      const answered = new Promise<void>((resolve) => (reached = resolve));
+      const subscription = watch(expertAt(s, { usageGraceMs: 60_000 }).stream(t)).subscribe(() => reached());
+      await within(answered, 2000, 'the answer');
+      // Let the reader reach the grace wait after the finish chunk.
+      await drainEventLoop();
+
+      subscription.unsubscribe();
+
+      expect(await within(s.requests[0].closed, 2000, 'the server seeing the connection close')).toEqual({ aborted: true });
+      await drainEventLoop();
+      const graces = setTimer.mock.results.filter((_, i) => setTimer.mock.calls[i]?.[1] === 60_000).map((result) => result.value as unknown);
+      expect(graces).toHaveLength(1);
+      expect(clearTimer.mock.calls.map(([handle]) => handle as unknown)).toContain(graces[0]);
+      expect(log).toEqual(['next Hi']);
+      expect(usage).toEqual([]);
     });
   });
 
@@ -437,6 +614,9 @@ describe('openAICompatibleExpert', () => {
       ['params turning streaming off', { ...valid, params: { stream: false } }],
       ['params with messages', { ...valid, params: { messages: [] } }],
       ['a fetch that is not a function', { ...valid, fetch: 'fetch' }],
+      ['an includeUsage that is not a boolean', { ...valid, includeUsage: 'yes' }],
+      ['a negative usageGraceMs', { ...valid, usageGraceMs: -1 }],
+      ['a NaN usageGraceMs', { ...valid, usageGraceMs: Number.NaN }],
     ])('throws a TypeError for %s', (_, options) => {
       expect(() => openAICompatibleExpert(options as OpenAICompatibleExpertOptions)).toThrow(TypeError);
     });

@@ -6,6 +6,15 @@ import { simulatedExpert, type SimulatedExpert, type SimulatedExpertOptions, typ
 
 const task = (attempt = 1, prompt = 'How do binary trees balance?'): ExpertTask => ({ requestId: 'r1', prompt, messages: [{ role: 'user', content: prompt }], attempt });
 const abc = { a: 'one', b: ' two', c: ' three' };
+const conversationTask: ExpertTask = {
+  requestId: 'r1', prompt: 'And in a heap?', attempt: 1,
+  messages: [
+    { role: 'system', content: 'Answer about data structures.' },
+    { role: 'user', content: 'How do binary trees balance?' },
+    { role: 'assistant', content: 'By rotations.' },
+    { role: 'user', content: 'And in a heap?' },
+  ],
+};
 
 /** Collects a zero-delay expert's tokens synchronously. */
 const tokensOf = (expert: SimulatedExpert, t: ExpertTask = task()): string[] => {
@@ -179,12 +188,58 @@ describe('simulatedExpert', () => {
     });
   });
 
-  it('passes the prompt to an answer function, on each subscribe', () => {
+  it('passes the prompt and the conversation to an answer function, on each subscribe', () => {
     const answer = jest.fn((prompt: string) => `echo: ${prompt}`);
     const expert = simulatedExpert({ id: 'x', answer });
     expect(answer).not.toHaveBeenCalled();
     expect(tokensOf(expert, task(1, 'hi there'))).toEqual(['echo:', ' hi', ' there']);
-    expect(answer).toHaveBeenCalledWith('hi there');
+    expect(answer.mock.calls).toEqual([['hi there', [{ role: 'user', content: 'hi there' }]]]);
+    expert.stream(conversationTask).subscribe();
+    expect(answer.mock.calls[1]).toEqual(['And in a heap?', conversationTask.messages]);
+  });
+
+  it('answers the last user message of a conversation by default, whatever came before', () => {
+    const expert = simulatedExpert({ id: 'alpha' });
+    const alone = tokensOf(expert, task(1, 'And in a heap?')).join('');
+    expect(tokensOf(expert, conversationTask).join('')).toBe(alone);
+    expect(alone).toMatch(/heap/);
+  });
+
+  describe('with generation params', () => {
+    const withParams = (params: ExpertTask['params']): ExpertTask => ({ ...task(), params });
+
+    it('cuts the answer to maxTokens tokens, completing after the last one', () => {
+      const expert = simulatedExpert({ id: 'x', answer: 'one two three four', firstTokenDelayMs: 5, tokenDelayMs: 2 });
+      scheduler.run(({ expectObservable }) => {
+        expectObservable(expert.stream(withParams({ maxTokens: 2 }))).toBe('5ms a 1ms (b|)', abc);
+        expectObservable(expert.stream(withParams({ maxTokens: 4 }))).toBe('5ms a 1ms b 1ms c 1ms (d|)', { ...abc, d: ' four' });
+        expectObservable(expert.stream(withParams({ maxTokens: 10 }))).toBe('5ms a 1ms b 1ms c 1ms (d|)', { ...abc, d: ' four' });
+      });
+      expect(expert.stats).toEqual({ started: 3, active: 0, completed: 3, failed: 0, cancelled: 0 });
+    });
+
+    it('ends the answer before the first of the stop sequences, also inside a word', () => {
+      const expert = simulatedExpert({ id: 'x', answer: 'one two. three! four' });
+      expect(tokensOf(expert, withParams({ stop: ['!', '.'] }))).toEqual(['one', ' two']);
+      expect(tokensOf(expert, withParams({ stop: ['hre'] }))).toEqual(['one', ' two.', ' t']);
+      expect(tokensOf(expert, withParams({ stop: ['?'] }))).toEqual(['one', ' two.', ' three!', ' four']);
+      expect(tokensOf(expert, withParams({ stop: ['one'] }))).toEqual([]);
+    });
+
+    it('applies stop first, then maxTokens', () => {
+      const expert = simulatedExpert({ id: 'x', answer: 'one two three. four five' });
+      expect(tokensOf(expert, withParams({ stop: ['.'], maxTokens: 2 }))).toEqual(['one', ' two']);
+      expect(tokensOf(expert, withParams({ stop: ['.'], maxTokens: 5 }))).toEqual(['one', ' two', ' three']);
+    });
+
+    it('honours them for an answer function and for the default answer too', () => {
+      const echo = simulatedExpert({ id: 'x', answer: (prompt) => `You said: ${prompt}` });
+      expect(tokensOf(echo, { ...conversationTask, params: { stop: [':'] } })).toEqual(['You', ' said']);
+      const byDefault = simulatedExpert({ id: 'alpha' });
+      const full = tokensOf(byDefault, task());
+      expect(full.length).toBeGreaterThan(3);
+      expect(tokensOf(byDefault, withParams({ maxTokens: 3 }))).toEqual(full.slice(0, 3));
+    });
   });
 
   it('fails the subscription when the answer function throws', () => {

@@ -81,6 +81,65 @@ describe('aggregator', () => {
     });
   });
 
+  describe('usage', () => {
+    /** The context with a usage reporter; `log` records the reports and the fused stream's notifications in order. */
+    const reporting = () => {
+      const log: unknown[] = [];
+      const context: FusionContext = { ...contextFor(scheduler), reportUsage: (usage) => log.push(usage) };
+      const watch = (fused$: Observable<string>): void => {
+        fused$.subscribe({ next: (text) => log.push(`next ${text}`), error: () => log.push('error'), complete: () => log.push('complete') });
+      };
+      return { log, context, watch };
+    };
+
+    it('gives the aggregator expert its prompt as one user message and the caller\'s params', () => {
+      scheduler.run(({ cold }) => {
+        const { expert, tasks } = expertOf(cold('-a|', { a: 'x' }));
+        aggregator(expert).fuse(answers, { ...contextFor(scheduler), params: { maxTokens: 50, temperature: 0.1 } }).subscribe();
+        expect(tasks[0]?.messages).toEqual([{ role: 'user', content: tasks[0]?.prompt }]);
+        expect(tasks[0]?.params).toEqual({ maxTokens: 50, temperature: 0.1 });
+      });
+    });
+
+    it('reports its call, estimated when the expert reports none, before the fused text completes', () => {
+      const { log, context, watch } = reporting();
+      let prompt = '';
+      scheduler.run(({ cold, flush }) => {
+        const { expert, tasks } = expertOf(cold('-a-b|', { a: 'The answer', b: ' is 42.' }));
+        watch(aggregator(expert).fuse(answers, context));
+        flush();
+        prompt = tasks[0]!.prompt;
+      });
+      // About 4 characters a token: the filled template in, 'The answer is 42.' (17 characters) out.
+      expect(log).toEqual(['next The answer', 'next  is 42.', { inputTokens: Math.ceil(prompt.length / 4), outputTokens: 5, estimated: true }, 'complete']);
+    });
+
+    it('reports what the aggregator expert reported, as not estimated', () => {
+      const { log, context, watch } = reporting();
+      scheduler.run(({ cold, flush }) => {
+        const expert: Expert = {
+          id: 'agg', model: 'big', version: '3',
+          stream: (task) => {
+            task.reportUsage?.({ inputTokens: 321, outputTokens: 4 });
+            return cold('-a|', { a: 'Fused.' });
+          },
+        };
+        watch(aggregator(expert).fuse(answers, context));
+        flush();
+      });
+      expect(log).toEqual(['next Fused.', { inputTokens: 321, outputTokens: 4, estimated: false }, 'complete']);
+    });
+
+    it('reports the call of an aggregator that failed, before the error', () => {
+      const { log, context, watch } = reporting();
+      scheduler.run(({ cold, flush }) => {
+        watch(aggregator(expertOf(cold('-a-#', { a: 'Half' }, new Error('503'))).expert).fuse(answers, context));
+        flush();
+      });
+      expect(log).toEqual(['next Half', expect.objectContaining({ outputTokens: 1, estimated: true }), 'error']);
+    });
+  });
+
   it('errors with a FusionError on an empty candidate list, without asking the expert', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const { expert, tasks } = expertOf(cold('-a|', { a: 'x' }));

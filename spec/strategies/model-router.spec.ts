@@ -41,10 +41,8 @@ describe('modelRouter', () => {
         .toBe('----(d|)', { d: { intent: 'code', expertIds: ['coder', 'generalist'], fusion: sections } });
       expectSubscriptions(reply$.subscriptions).toBe('^---!');
       scheduler.flush();
-      expect(tasks).toEqual([{
-        requestId: 'model-router', attempt: 1,
-        prompt: "Classify the user's request into exactly one of: code, math, creative, factual, chat. Answer with the single word.\n\nRequest: Write a poem",
-      }]);
+      const asked = "Classify the user's request into exactly one of: code, math, creative, factual, chat. Answer with the single word.\n\nRequest: Write a poem";
+      expect(tasks).toEqual([{ requestId: 'model-router', attempt: 1, prompt: asked, messages: [{ role: 'user', content: asked }] }]);
     });
   });
 

@@ -8,7 +8,7 @@ import type { FanOutDeps } from '../../src/operators/fan-out-experts';
 import type { Route } from '../../src/plan';
 import type { Expert, ExpertAnswer, ExpertTask, FusionStrategy, SystemErrorContext } from '../../src/ports';
 import { createCircuitBreakers, type CircuitBreakers } from '../../src/strategies/circuit-breaker';
-import { NO_USAGE } from '../../src/conversation';
+import type { Usage } from '../../src/conversation';
 import { bestFusion } from '../../src/strategies/fusion-best';
 import { createRouteBuilder, registerExperts } from '../../src/strategies/route-builder';
 
@@ -63,6 +63,9 @@ export const executeEvent = (
   return cacheKey === undefined ? base : { ...base, cacheKey };
 };
 
+/** What the experts of {@link answersEvent} cost. */
+export const EXPERTS_USAGE: Usage = { inputTokens: 6, outputTokens: 9, estimated: true };
+
 /** An `answers` hand-off for experts A, B, C with `fusion`, the clean `answers` and the `failures`; `cacheKey` null: none. */
 export const answersEvent = (
   fusion: FusionStrategy, answers: readonly ExpertAnswer[], failures: readonly unknown[] = [], cacheKey: string | null = 'key-1',
@@ -70,7 +73,7 @@ export const answersEvent = (
   const experts = ['A', 'B', 'C'].map((id) => fakeExpert(id, []));
   const base = {
     type: 'answers' as const, requestId: 'r1', request: { requestId: 'r1', prompt: 'Tell me', messages: [{ role: 'user' as const, content: 'Tell me' }] },
-    route: routeOf(experts, fusion), answers, failures, usage: NO_USAGE,
+    route: routeOf(experts, fusion), answers, failures, usage: EXPERTS_USAGE,
   };
   return cacheKey === null ? base : { ...base, cacheKey };
 };

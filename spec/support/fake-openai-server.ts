@@ -57,6 +57,12 @@ export const roleChunk = `data: ${JSON.stringify({
   choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }],
 })}\n\n`;
 
+/** The usage chunk OpenAI sends after the finish chunk with `stream_options: { include_usage: true }` (empty `choices`). */
+export const usageChunk = (promptTokens: number, completionTokens: number): string => `data: ${JSON.stringify({
+  id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [],
+  usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+})}\n\n`;
+
 /** The end-of-stream sentinel. */
 export const DONE = 'data: [DONE]\n\n';
 

@@ -2,13 +2,15 @@
  * The `dialogue` command (`npm start -- "your prompt"`): wiring only. Parses the arguments,
  * resolves the set-up (config file, environment or simulated experts; a bad config file is
  * reported with every problem, exit 2), reads the prompt from stdin when none is given, turns Ctrl-C into cancellation (a second
- * Ctrl-C exits at once), runs the request, and sets the exit code.
+ * Ctrl-C exits at once), runs the request, and sets the exit code. Everything for stderr is
+ * redacted first (`redact-output.ts`).
  */
 import { SHOW_CURSOR } from './ansi';
 import { MISSING_PROMPT, parseCliArgs, usage } from './args';
 import { readConfigFile } from './config/read-config-file';
 import { EXIT } from './exit-codes';
 import { readText } from './read-stdin';
+import { writeStderr } from './redact-output';
 import { run } from './run';
 import { renderSetupFailure, resolveSetup } from './setup';
 
@@ -16,7 +18,7 @@ import { renderSetupFailure, resolveSetup } from './setup';
 const OUTPUT_CLOSED = 141;
 
 const usageError = (message: string): number => {
-  process.stderr.write(`Error: ${message}\n\n${usage()}`);
+  writeStderr(`Error: ${message}\n\n${usage()}`);
   return EXIT.usage;
 };
 
@@ -32,7 +34,7 @@ const main = async (): Promise<number> => {
   const cwd = process.env.INIT_CWD ?? process.cwd();
   const setup = resolveSetup({ args: parsed.options, env: process.env, cwd, readFile: readConfigFile });
   if (setup._tag === 'Left') {
-    process.stderr.write(renderSetupFailure(setup.left));
+    writeStderr(renderSetupFailure(setup.left));
     return EXIT.usage;
   }
 
@@ -55,16 +57,16 @@ const main = async (): Promise<number> => {
 
   const prompt = parsed.options.prompt ?? (process.stdin.isTTY ? undefined : (await readText(process.stdin, controller.signal)).trim());
   if (controller.signal.aborted) {
-    process.stderr.write('Cancelled.\n');
+    writeStderr('Cancelled.\n');
     return EXIT.cancelled;
   }
   if (prompt === undefined || prompt.trim() === '') return usageError(MISSING_PROMPT);
-  if (setup.right.notice !== undefined) process.stderr.write(`${setup.right.notice}\n`);
+  if (setup.right.notice !== undefined) writeStderr(`${setup.right.notice}\n`);
 
   const code = await run({ ...parsed.options, prompt }, {
     io: {
       stdout: process.stdout,
-      stderr: { write: (text: string) => outputClosed || process.stderr.write(text) },
+      stderr: { write: (text: string) => outputClosed || writeStderr(text) },
       isTTY: process.stdout.isTTY === true,
       columns: () => process.stdout.columns ?? 80,
       env: process.env,
@@ -81,7 +83,7 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
+    writeStderr(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = EXIT.system;
   },
 );

@@ -23,7 +23,8 @@ export type FlightWork = (sink: StageSink) => Subscription;
 
 /** One request sharing the flight: where its events go, and its hold on its own chain. */
 class Participant {
-  constructor(readonly requestId: string, readonly next: (event: ChainEvent) => void, readonly hold: StageHold) {}
+  hold: StageHold | undefined;
+  constructor(readonly requestId: string, readonly next: (event: ChainEvent) => void) {}
 }
 
 const restamp = (event: ChainEvent, requestId: string): ChainEvent =>
@@ -46,16 +47,21 @@ export class Flight implements StageSink {
   }
 
   /**
-   * Joins as `requestId`: its events go to `next` (caught up first, then live); `hold` ends when
-   * the flight does and fails when it fails. Returns what leaves the flight (call it when the
-   * participant's chain is torn down).
+   * Joins as `requestId`: its events go to `next` (caught up first, then live). `hold` holds the
+   * participant's own chain open: its hold ends when the flight does and fails when it fails,
+   * and tearing that chain down (its `onTeardown`) leaves the flight, also from inside the
+   * work's synchronous start.
    */
-  join(requestId: string, next: (event: ChainEvent) => void, hold: StageHold): () => void {
-    const participant = new Participant(requestId, next, hold);
+  join(requestId: string, next: (event: ChainEvent) => void, hold: (onTeardown: () => void) => StageHold): void {
+    const participant = new Participant(requestId, next);
+    participant.hold = hold(() => this.leave(participant));
     if (this.work !== undefined) this.catchUp(participant);
     this.participants = this.participants.length === 0 ? [participant] : [...this.participants, participant];
-    if (this.work === undefined) this.work = this.start(this);
-    return () => this.leave(participant);
+    if (this.work === undefined) {
+      this.work = this.start(this);
+      // Everyone left while the work was starting (a cancel from inside its synchronous start): stop it now.
+      if (this.participants.length === 0 && this.ended) this.work.unsubscribe();
+    }
   }
 
   /** The work's events, to every participant. */
@@ -65,12 +71,12 @@ export class Flight implements StageSink {
 
   /** The work failed: every participant fails. */
   error(error: unknown): void {
-    this.finish((participant) => participant.hold.fail(error));
+    this.finish((participant) => participant.hold?.fail(error));
   }
 
   /** The work ended: every participant's hold ends. */
   complete(): void {
-    this.finish((participant) => participant.hold.end());
+    this.finish((participant) => participant.hold?.end());
   }
 
   private deliver(event: ChainEvent): void {
@@ -81,7 +87,7 @@ export class Flight implements StageSink {
       try {
         participant.next(restamp(event, participant.requestId));
       } catch (error) {
-        participant.hold.fail(error); // one participant's failure is its own, not the flight's
+        participant.hold?.fail(error); // one participant's failure is its own, not the flight's
       }
     }
   }

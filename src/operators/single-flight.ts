@@ -78,8 +78,6 @@ export const singleFlight = (execution: OperatorFunction<ChainEvent, ChainEvent>
       flights.set(key, started);
       flight = started;
     }
-    let leave = (): void => undefined;
-    const held = context.hold(() => leave());
-    leave = flight.join(event.requestId, next, held);
+    flight.join(event.requestId, next, (onTeardown) => context.hold(onTeardown));
   });
 };

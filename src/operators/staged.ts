@@ -143,6 +143,7 @@ class Runner implements StageRunner {
   }
 
   run<T>(source: Observable<T>, observer: StageObserver<T>): Subscription {
+    if (this.closed) return Subscription.EMPTY; // torn down meanwhile (e.g. from inside a synchronous start): start nothing
     this.active++;
     const inner = new InnerObserver(this, observer);
     const subscription = source.subscribe(inner);

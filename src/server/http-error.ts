@@ -4,8 +4,8 @@
  * shape is simpler for everyone else too).
  */
 
-/** The `type` of an error body, as OpenAI names them. */
-export type ErrorType = 'invalid_request_error' | 'authentication_error' | 'not_found_error' | 'server_error';
+/** The `type` of an error body, as OpenAI names them (`requests`: a rate limit on requests, status 429). */
+export type ErrorType = 'invalid_request_error' | 'authentication_error' | 'not_found_error' | 'requests' | 'server_error';
 
 /** The JSON body of an error response. */
 export interface ErrorBody { readonly error: { readonly message: string; readonly type: ErrorType; readonly code: string } }
@@ -13,6 +13,7 @@ export interface ErrorBody { readonly error: { readonly message: string; readonl
 const typeFor = (status: number): ErrorType => {
   if (status === 401) return 'authentication_error';
   if (status === 404) return 'not_found_error';
+  if (status === 429) return 'requests';
   return status >= 500 ? 'server_error' : 'invalid_request_error';
 };
 

@@ -3,7 +3,8 @@
  * unless `application/json` or `application/*+json`, UTF-8), a declared `Content-Length` over the
  * limit (413 before reading anything), then the bytes as they arrive (413 the moment they pass
  * the limit: reading stops there, nothing more is buffered), then UTF-8 and JSON (400 with the
- * parser's message). A client that goes away mid-body rejects with a {@link ClientGoneError}.
+ * parser's message). A body still incomplete `deadlineMs` after the call is a 408 (reading stops
+ * there too). A client that goes away mid-body rejects with a {@link ClientGoneError}.
  */
 import type { IncomingMessage } from 'node:http';
 import { HttpError } from './http-error';
@@ -50,14 +51,23 @@ const parse = (bytes: Buffer): unknown => {
   }
 };
 
-/** Resolves with the parsed body; rejects with an {@link HttpError} (415, 413, 400) or a {@link ClientGoneError}. */
-export const readJsonBody = (req: IncomingMessage, limit: number): Promise<unknown> => new Promise((resolve, reject) => {
+const tooSlow = (deadlineMs: number): HttpError =>
+  new HttpError(408, `Request body not received within ${deadlineMs} ms`, 'request_timeout');
+
+/** Resolves with the parsed body; rejects with an {@link HttpError} (415, 413, 408, 400) or a {@link ClientGoneError}. `deadlineMs` 0: none. */
+export const readJsonBody = (req: IncomingMessage, limit: number, deadlineMs = 0): Promise<unknown> => new Promise((resolve, reject) => {
   checkContentType(req.headers['content-type']);
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   const chunks: Buffer[] = [];
   let size = 0;
+  const timer = deadlineMs > 0 ? setTimeout(() => {
+    stop();
+    req.pause();
+    reject(tooSlow(deadlineMs));
+  }, deadlineMs) : undefined;
   const stop = (): void => {
+    clearTimeout(timer);
     req.off('data', onData);
     req.off('end', onEnd);
     req.off('aborted', onGone);

@@ -15,18 +15,30 @@
  * | `dialogue_ready` | gauge | | 1 when `/readyz` would answer 200, else 0 (probed when scraped: a scrape waits at most the probe's deadline) |
  * | `dialogue_tokens_total` | counter | `model`, `direction` (input, output) | registered; not fed yet |
  * | `dialogue_cost_usd_total` | counter | `model` | registered; not fed yet |
+ * | `dialogue_tenant_limited_total` | counter | `tenant`, `limit` (concurrent, rate) | requests refused with 429 |
+ * | `dialogue_connections_open` | gauge | | open connections |
+ * | `dialogue_connections_dropped_total` | counter | `how` (evicted, refused) | connections closed to keep `maxConnections` |
+ *
+ * The `tenant` label takes only configured tenant names (an unknown key never gets that far), so
+ * its values are bounded by the server's keys.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { defer, firstValueFrom, of, tap, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
 import { isTerminal, type PipelineEvent } from '../index';
 import type { BreakerState } from '../index';
 import type { ServedPlugin } from './route';
+import type { ConnectionDrop } from './connections/connection-limit';
+import type { LimitName } from './tenancy/tenant-limits';
 
 /** A server's metrics: the registry `/metrics` renders, and the operator that feeds it. */
 export interface ServerMetrics {
   readonly registry: Registry;
   /** Passes a request's events through unchanged, counting them. Apply it once per request. */
   track(): MonoTypeOperatorFunction<PipelineEvent>;
+  /** Counts a request of `tenant` refused by `limit`. */
+  limited(tenant: string, limit: LimitName): void;
+  /** Counts a connection closed to keep the connection cap. */
+  dropped(how: ConnectionDrop): void;
 }
 
 /** Histogram buckets in seconds, from 1 ms to 1 minute. */
@@ -35,10 +47,18 @@ export const SECONDS_BUCKETS: readonly number[] = [0.001, 0.005, 0.01, 0.025, 0.
 /** The `dialogue_breaker_state` value of each breaker state. */
 export const BREAKER_VALUES: Readonly<Record<BreakerState, number>> = { closed: 0, 'half-open': 1, open: 2 };
 
-/** Creates the metrics of one server for `plugin`; `readiness` is the server's readiness check (default: always ready). */
+/** What the server's metrics read when scraped besides the plugin. */
+export interface ServerMetricsSources {
+  /** The server's readiness check (default: always ready). */
+  readonly readiness?: () => Observable<{ readonly ready: boolean }>;
+  /** Open connections (default 0). */
+  readonly openConnections?: () => number;
+}
+
+/** Creates the metrics of one server for `plugin`. */
 export const createServerMetrics = (
   plugin: Pick<ServedPlugin, 'active' | 'expertHealth'>,
-  readiness: () => Observable<{ readonly ready: boolean }> = () => of({ ready: true }),
+  { readiness = () => of({ ready: true }), openConnections = () => 0 }: ServerMetricsSources = {},
 ): ServerMetrics => {
   const registry = new Registry();
   const registers = [registry];
@@ -65,6 +85,10 @@ export const createServerMetrics = (
   new Counter({ name: 'dialogue_tokens_total', help: 'LLM tokens by model and direction (input, output).', labelNames: ['model', 'direction'] as const, registers });
   new Counter({ name: 'dialogue_cost_usd_total', help: 'Estimated LLM cost in US dollars by model.', labelNames: ['model'] as const, registers });
   for (const outcome of ['complete', 'cancelled']) requests.inc({ outcome }, 0);
+  const limitedTotal = new Counter({ name: 'dialogue_tenant_limited_total', help: 'Requests refused by a per-tenant limit.', labelNames: ['tenant', 'limit'] as const, registers });
+  new Gauge({ name: 'dialogue_connections_open', help: 'Open connections.', registers, collect() { this.set(openConnections()); } });
+  const dropped = new Counter({ name: 'dialogue_connections_dropped_total', help: 'Connections closed to keep maxConnections: the oldest idle one evicted, or a new one refused.', labelNames: ['how'] as const, registers });
+  for (const how of ['evicted', 'refused']) dropped.inc({ how }, 0);
 
   const record = (event: PipelineEvent): void => {
     switch (event.type) {
@@ -102,5 +126,10 @@ export const createServerMetrics = (
     }));
   });
 
-  return { registry, track };
+  return {
+    registry,
+    track,
+    limited: (tenant, limit) => limitedTotal.inc({ tenant, limit }),
+    dropped: (how) => dropped.inc({ how }),
+  };
 };

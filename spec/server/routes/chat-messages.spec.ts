@@ -18,7 +18,12 @@ describe('toChatMessages', () => {
       { role: 'assistant', content: 'Scattering.' },
       { role: 'user', content: 'And at\nsunset?' },
     ]));
-    expect(E.isRight(conversation) && pluginInput(conversation.right)).toBe('And at\nsunset?');
+    expect(E.isRight(conversation) && pluginInput(conversation.right)).toEqual([
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Why is the sky blue?' },
+      { role: 'assistant', content: 'Scattering.' },
+      { role: 'user', content: 'And at\nsunset?' },
+    ]);
   });
 
   it('leaves out superseded drafts and messages left without text (an aborted answer)', () => {

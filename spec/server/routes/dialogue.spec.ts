@@ -27,7 +27,11 @@ describe('POST /api/dialogue', () => {
     expect(events[0]).toEqual({ type: 'start', requestId: 'req-1', at: expect.any(Number) });
     expect(events.map((event) => event.type).filter((type) => type !== 'token')).toEqual(['start', 'plan', 'cache', 'expert', 'expert', 'metrics', 'complete']);
     expect(events.find((event) => event.type === 'cache')).toEqual(expect.objectContaining({ hit: false }));
-    expect(events.filter(isTerminal)).toEqual([{ type: 'complete', requestId: 'req-1', text: 'The answer is forty-two.', fromCache: false, degraded: false }]);
+    // Estimated, about 4 characters a token: 'What is the answer?' (5) in and the 24-character answer (6) out, for each expert.
+    expect(events.filter(isTerminal)).toEqual([{
+      type: 'complete', requestId: 'req-1', text: 'The answer is forty-two.', fromCache: false, degraded: false,
+      usage: { inputTokens: 10, outputTokens: 12, estimated: true },
+    }]);
     expect(running.plugin.active()).toEqual([]);
   });
 

@@ -1,9 +1,11 @@
 /**
- * The arguments of `npm run serve` (`src/cli/serve.ts`): where to listen, the same set-up flags
- * as the CLI (`--config`, `--fusion`, `--cache-file`, `--no-cache`), and the Redis to scale out
- * over (`--redis-url`). Pure: the environment comes in as a value.
+ * The arguments of `npm run serve` (`src/cli/serve.ts`): where to listen, who may use it (keys,
+ * host names), its limits and log level, the same set-up flags as the CLI (`--config`,
+ * `--fusion`, `--cache-file`, `--no-cache`), and the Redis to scale out over (`--redis-url`).
+ * Pure: the environment comes in as a value.
  */
 import { parseArgs } from 'node:util';
+import { LOG_LEVELS, type LogLevel } from '../../index';
 import { FUSIONS, type FusionChoice } from '../args';
 
 /** Default host: loopback only. */
@@ -24,6 +26,19 @@ export interface ServeOptions {
   readonly apiKey: string | undefined;
   /** `--redis-url`, else `DIALOGUE_REDIS_URL` when set and non-empty: the replicas' shared cache and coordinator. */
   readonly redisUrl: string | undefined;
+  /** `--api-keys-file` or `DIALOGUE_API_KEYS_FILE`: a JSON file `{ "<key>": { "tenant": "<name>" } }`. */
+  readonly apiKeysFile: string | undefined;
+  /** `DIALOGUE_METRICS_KEY` when set and non-empty. */
+  readonly metricsKey: string | undefined;
+  /** `--allowed-hosts` or `DIALOGUE_ALLOWED_HOSTS`, comma-separated. */
+  readonly allowedHosts: readonly string[];
+  /** `--log-level` or `DIALOGUE_LOG_LEVEL`; default `info`. */
+  readonly logLevel: LogLevel;
+  /** `--max-connections`; undefined: the server's default. */
+  readonly maxConnections: number | undefined;
+  /** `--tenant-concurrent` and `--tenant-per-minute`; undefined: the server's defaults. */
+  readonly tenantConcurrent: number | undefined;
+  readonly tenantPerMinute: number | undefined;
 }
 
 /** Run with options, show the help, or a usage error (exit 2). */
@@ -40,10 +55,21 @@ const OPTIONS = {
   'cache-file': { type: 'string' },
   'no-cache': { type: 'boolean' },
   'redis-url': { type: 'string' },
+  'api-keys-file': { type: 'string' },
+  'allowed-hosts': { type: 'string' },
+  'log-level': { type: 'string' },
+  'max-connections': { type: 'string' },
+  'tenant-concurrent': { type: 'string' },
+  'tenant-per-minute': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 const portOf = (text: string): number | undefined => (/^\d{1,5}$/.test(text) && Number(text) <= 65535 ? Number(text) : undefined);
+
+/** A positive integer flag: undefined when absent, NaN when malformed. */
+const countOf = (text: string | undefined): number | undefined => (text === undefined ? undefined : /^[1-9]\d{0,8}$/.test(text) ? Number(text) : Number.NaN);
+
+const nonEmpty = (text: string | undefined): string | undefined => (text === undefined || text === '' ? undefined : text);
 
 const message = (error: unknown): string =>
   (typeof error === 'object' && error !== null && 'message' in error ? String(error.message) : String(error)).split('\n')[0];
@@ -68,10 +94,20 @@ export const parseServeArgs = (argv: readonly string[], env: Readonly<Record<str
   }
   if (values['no-cache'] === true && values['cache-file'] !== undefined) return { kind: 'usage-error', message: 'Use either --cache-file or --no-cache, not both' };
   if (values['cache-file'] === '' || values.config === '') return { kind: 'usage-error', message: '--cache-file and --config need a path' };
+  const apiKey = nonEmpty(env.DIALOGUE_API_KEY);
+  const apiKeysFile = nonEmpty(values['api-keys-file'] ?? env.DIALOGUE_API_KEYS_FILE);
+  if (values['api-keys-file'] === '') return { kind: 'usage-error', message: '--api-keys-file needs a path' };
+  if (apiKey !== undefined && apiKeysFile !== undefined) return { kind: 'usage-error', message: 'Use either DIALOGUE_API_KEY or an API keys file, not both' };
+  const logLevel = values['log-level'] ?? nonEmpty(env.DIALOGUE_LOG_LEVEL) ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) return { kind: 'usage-error', message: `Invalid log level '${logLevel}': use one of ${LOG_LEVELS.join(', ')}` };
+  const counts = { maxConnections: 'max-connections', tenantConcurrent: 'tenant-concurrent', tenantPerMinute: 'tenant-per-minute' } as const;
+  const numbers = Object.fromEntries(Object.entries(counts).map(([name, flag]) => [name, countOf(values[flag])])) as Record<keyof typeof counts, number | undefined>;
+  const bad = (Object.keys(counts) as Array<keyof typeof counts>).find((name) => Number.isNaN(numbers[name]));
+  if (bad !== undefined) return { kind: 'usage-error', message: `Invalid --${counts[bad]} '${values[counts[bad]]}': use a whole number from 1` };
+  const allowedHosts = (values['allowed-hosts'] ?? env.DIALOGUE_ALLOWED_HOSTS ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
   const redisUrl = values['redis-url'] ?? (env.DIALOGUE_REDIS_URL === '' ? undefined : env.DIALOGUE_REDIS_URL);
   // The URL may hold a password: never quoted.
   if (redisUrl !== undefined && !/^rediss?:\/\/./i.test(redisUrl)) return { kind: 'usage-error', message: 'The Redis URL must start with redis:// or rediss://' };
-  const apiKey = env.DIALOGUE_API_KEY;
   return {
     kind: 'run',
     options: {
@@ -80,7 +116,12 @@ export const parseServeArgs = (argv: readonly string[], env: Readonly<Record<str
       config: values.config,
       fusion: fusion as FusionChoice | undefined,
       cacheFile: values['no-cache'] === true ? false : values['cache-file'],
-      apiKey: apiKey === undefined || apiKey === '' ? undefined : apiKey,
+      apiKey,
+      apiKeysFile,
+      metricsKey: nonEmpty(env.DIALOGUE_METRICS_KEY),
+      allowedHosts,
+      logLevel: logLevel as LogLevel,
+      ...numbers,
       redisUrl,
     },
   };
@@ -101,13 +142,27 @@ Options:
   --fusion best|first|sections
   --cache-file PATH    SQLite cache file (default: the config file's, else ./dialogue-cache.sqlite).
   --no-cache           No cache.
+  --api-keys-file PATH JSON file of API keys and their tenants: {"<key>": {"tenant": "<name>"}, ...}.
+                       Each tenant has its own cache scope, request ids and limits. Keep it chmod 600.
+  --allowed-hosts LIST Comma-separated host names this server answers to besides localhost, 127.0.0.1,
+                       [::1] and its own address (api.example.com, api.example.com:8443, .example.com).
+  --max-connections N  Most open connections (default 512, or half the open-file limit when lower).
+  --tenant-concurrent N   Requests one tenant may have in flight (default 16).
+  --tenant-per-minute N   Requests one tenant may start per minute (default 300).
+  --log-level LEVEL    ${LOG_LEVELS.join(', ')} (default info). One JSON line per request on stdout.
   --redis-url URL      Scale out: replicas share a cache in this Redis (unless --cache-file or
                        --no-cache) and cancel and run duplicate requests once across replicas
                        (default: $DIALOGUE_REDIS_URL). GET /readyz fails while the cache does.
   -h, --help           Show this help.
 
 Environment:
-  DIALOGUE_API_KEY     When set, every route but / (the static demo page), /healthz and /readyz needs "Authorization: Bearer <key>".
+  DIALOGUE_API_KEY     One key (tenant "default"): every route but / (the static demo page), /healthz and /readyz
+                       needs "Authorization: Bearer <key>". Not together with an API keys file.
+  DIALOGUE_API_KEYS_FILE   As --api-keys-file.
+  DIALOGUE_METRICS_KEY The key for GET /metrics (tenant keys do not open it; with several tenants
+                       and no metrics key, /metrics is closed).
+  DIALOGUE_ALLOWED_HOSTS   As --allowed-hosts.
+  DIALOGUE_LOG_LEVEL   As --log-level.
   PORT                 Port, when --port is not given.
   DIALOGUE_REDIS_URL   Redis URL (redis://[user:password@]host:port[/db]), when --redis-url is not given.
   OPENAI_BASE_URL, OPENAI_API_KEY, OPENAI_MODEL   One OpenAI-compatible expert (no config file).

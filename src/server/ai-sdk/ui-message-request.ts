@@ -78,9 +78,5 @@ export const decodeUIMessageRequest = (body: unknown): E.Either<HttpError, reado
   return E.mapLeft((problems: readonly string[]) => new HttpError(400, problems.join('; '), 'invalid_request'))(toChatMessages(body.messages));
 };
 
-/**
- * What the route passes to `plugin.process` for a conversation: for now the last user message's
- * text (the plugin takes one prompt). When `process` accepts `readonly ChatMessage[]`, this
- * returns `conversation` itself.
- */
-export const pluginInput = (conversation: readonly ChatMessage[]): string => conversation[conversation.length - 1].content;
+/** What the route passes to `plugin.process`: the whole conversation. */
+export const pluginInput = (conversation: readonly ChatMessage[]): readonly ChatMessage[] => conversation;

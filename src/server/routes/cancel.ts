@@ -1,5 +1,9 @@
-/** `POST /api/cancel/:requestId`: 204 when the request was in flight (it ends with `cancelled`), 404 when it is not. */
-import { HttpError } from '../http-error';
+/**
+ * `POST /api/cancel/:requestId`: 204 when the caller's tenant has a request with this id in flight
+ * (it ends with `cancelled`), 404 otherwise. Another tenant's request, a finished one and an id
+ * never used all get the very same 404: ids cannot be probed across tenants.
+ */
+import { HttpError, internalError } from '../http-error';
 import { sendNoContent } from '../respond';
 import type { Route } from '../route';
 
@@ -15,8 +19,11 @@ const decode = (raw: string): string => {
 export const cancelRoute: Route = {
   method: 'POST',
   path: '/api/cancel/:requestId',
-  handler: ({ res, params, server }) => {
-    if (!server.plugin.cancel(decode(params.requestId))) throw new HttpError(404, 'No request with this id is in flight', 'request_not_found');
+  handler: ({ res, params, server, tenant, record }) => {
+    if (tenant === undefined) throw internalError();
+    const requestId = decode(params.requestId);
+    record.requestId = requestId;
+    if (!server.requests.cancel(tenant, requestId)) throw new HttpError(404, 'No request with this id is in flight', 'request_not_found');
     sendNoContent(res);
   },
 };

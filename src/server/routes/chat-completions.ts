@@ -1,30 +1,44 @@
 /**
  * `POST /v1/chat/completions`, OpenAI-compatible: `{ model, messages, stream?, stream_options? }`.
- * The last user message is the prompt (see `decodeChatRequest`); the request id is a fresh UUID,
- * sent back as `X-Request-Id` (so `/api/cancel/:id` can cancel it) and in the completion's id
- * (`chatcmpl-<requestId>`). `stream: true` answers with `writeChatStream` (the final text in
- * pieces: why is explained there), otherwise with one JSON body (`sendChatCompletion`).
+ * The last user message is the prompt (see `decodeChatRequest`). The request id is the client's
+ * `X-Client-Request-Id` header (as OpenAI's API takes it; same rule as `requestId`, else 400),
+ * or a fresh UUID; it is the caller's tenant's own, like every id (`startTenantRequest`), sent
+ * back as `X-Request-Id` (so `/api/cancel/:id` can cancel it) and in the completion's id
+ * (`chatcmpl-<requestId>`). The cache scope is the tenant. `stream: true` answers with
+ * `writeChatStream` (the final text in pieces: why is explained there), otherwise with one JSON
+ * body (`sendChatCompletion`).
  */
-import { randomUUID } from 'node:crypto';
 import * as E from 'fp-ts/Either';
+import { isRequestId } from '../../index';
+import { HttpError } from '../http-error';
 import { readJsonBody } from '../read-json-body';
 import type { Route } from '../route';
 import { decodeChatRequest } from '../openai/chat-request';
 import { sendChatCompletion } from '../openai/send-chat-completion';
 import { writeChatStream } from '../openai/write-chat-stream';
+import { startTenantRequest } from '../tenancy/start-tenant-request';
+
+const clientRequestId = (header: string | string[] | undefined): string | undefined => {
+  if (header === undefined) return undefined;
+  if (isRequestId(header)) return header;
+  throw new HttpError(400, 'X-Client-Request-Id must be 1-128 characters of letters, digits, ".", "_", ":" or "-", starting with a letter or digit', 'invalid_request');
+};
 
 /** The chat completions route. */
 export const chatCompletionsRoute: Route = {
   method: 'POST',
   path: '/v1/chat/completions',
-  handler: async ({ req, res, server }) => {
-    const decoded = decodeChatRequest(await readJsonBody(req, server.bodyLimitBytes), server.models);
+  handler: async (context) => {
+    const { req, res, server } = context;
+    const requested = clientRequestId(req.headers['x-client-request-id']);
+    const decoded = decodeChatRequest(await readJsonBody(req, server.bodyLimitBytes, server.bodyTimeoutMs), server.models);
     if (E.isLeft(decoded)) throw decoded.left;
     const { model, prompt, stream, includeUsage } = decoded.right;
-    const requestId = randomUUID();
-    res.setHeader('x-request-id', requestId);
-    const reply = { meta: { id: `chatcmpl-${requestId}`, model, created: Math.floor(server.now() / 1000) }, prompt, includeUsage };
-    const events$ = server.plugin.process(prompt, { requestId }).pipe(server.metrics.track());
+    const { requestId, events$ } = startTenantRequest(context, { requestId: requested }, (options) => server.plugin.process(prompt, options));
+    // `requested` is valid, so the run has an id (the client's, or a fresh UUID).
+    const id = requestId ?? '';
+    res.setHeader('x-request-id', id);
+    const reply = { meta: { id: `chatcmpl-${id}`, model, created: Math.floor(server.now() / 1000) }, prompt, includeUsage };
     if (stream) writeChatStream(events$, res, reply, { heartbeatMs: server.heartbeatMs });
     else sendChatCompletion(events$, res, reply);
   },
