@@ -38,8 +38,12 @@ const usageOf = (value: Json): ReportedUsage | undefined => {
 
 /** Error codes and types (of any server seen so far) that say another attempt may succeed. */
 const RETRIABLE_KIND = /overload|rate.?limit|too.?many.?requests|server.?error|internal|unavailable|capacity|timeout/i;
-/** A code or type is quoted in the message only when it looks like an identifier, never free text. */
-const IDENTIFIER = /^[A-Za-z0-9_.-]{1,64}$/;
+/**
+ * A code or type is quoted in the message only when it looks like an error code
+ * (`rate_limit_exceeded`, `server_error`): letters in words of at most 24 joined by `_`, `.` or
+ * `-`. Never free text, and never anything key-shaped: keys carry digits or long random runs.
+ */
+const ERROR_CODE = /^[A-Za-z]{1,24}(?:[_.-][A-Za-z]{1,24}){0,7}$/;
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -98,7 +102,7 @@ export function streamError(expertId: string, error: unknown): ExpertError {
   const kinds = [details.code, details.type, details.status].filter((v): v is string => typeof v === 'string');
   const numbers = [details.code, details.status].map(Number).filter((n) => Number.isInteger(n) && n >= 400 && n <= 599);
   const retriable = numbers.some((n) => n === 408 || n === 429 || n >= 500) || kinds.some((kind) => RETRIABLE_KIND.test(kind));
-  const label = [...kinds.filter((kind) => IDENTIFIER.test(kind)), ...numbers.map(String)][0];
+  const label = [...kinds.filter((kind) => ERROR_CODE.test(kind)), ...numbers.map(String)][0];
   const message = label === undefined ? 'The server reported an error in the stream' : `The server reported an error in the stream (${label})`;
   return new ExpertError(expertId, message, { failure: 'http', retriable });
 }
