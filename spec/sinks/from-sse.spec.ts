@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { firstValueFrom, lastValueFrom, tap, toArray, type Subscription } from 'rxjs';
 import { isTerminal, type PipelineEvent } from '../../src/events';
 import { DialoguePlugin } from '../../src/pipeline/dialogue-plugin';
-import { fromSSE } from '../../src/sinks/from-sse';
+import { fromSSE, fromSSEDraining } from '../../src/sinks/from-sse';
 import { formatSSEEvent, SSE_HEADERS } from '../../src/sinks/sse-format';
 import { SSEResponseError } from '../../src/sinks/sse-response-error';
 import { writeSSE } from '../../src/sinks/write-sse';
@@ -99,13 +99,38 @@ describe('fromSSE', () => {
     expect(await lastValueFrom(fromSSE(server!.url).pipe(toArray()))).toEqual(sent);
   });
 
-  it('completes after a terminal event and closes the connection, though the server keeps it open', async () => {
+  it('completes after a terminal event and closes the connection when the server keeps it open past the drain deadline', async () => {
     const served = await serve((res) => {
       res.writeHead(200, SSE_HEADERS);
       res.write(formatSSEEvent(start())! + formatSSEEvent(done('ok'))! + formatSSEEvent(start('late'))!);
     });
-    expect(await lastValueFrom(fromSSE(server!.url).pipe(toArray()))).toEqual([start(), done('ok')]);
+    expect(await lastValueFrom(fromSSEDraining(server!.url, {}, 20).pipe(toArray()))).toEqual([start(), done('ok')]);
     await served.closed;
+    expect(served.res!.writableFinished).toBe(false); // the client hung up, the server never ended
+  });
+
+  it('reads the body to its end after a terminal event instead of aborting the fetch (no failed request in a browser)', async () => {
+    let release: () => void = () => undefined;
+    const served = await serve((res) => {
+      res.writeHead(200, SSE_HEADERS);
+      res.write(formatSSEEvent(start())! + formatSSEEvent(done('ok'))!);
+      release = () => res.end(': bye\n\n');
+    });
+    const signals: AbortSignal[] = [];
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = (input, init) => {
+      signals.push(init!.signal!);
+      return realFetch(input, init);
+    };
+    try {
+      expect(await lastValueFrom(fromSSE(server!.url).pipe(toArray()))).toEqual([start(), done('ok')]);
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+    release(); // the server ends the body only after the Observable completed
+    await served.closed;
+    expect(served.res!.writableFinished).toBe(true);
+    expect(signals.map((signal) => signal.aborted)).toEqual([false]);
   });
 
   it('completes when the stream ends without a terminal event', async () => {
