@@ -88,4 +88,5 @@ export type { ServerTimeoutOptions } from './server/connections/server-timeouts'
 export { LOG_LEVELS, type LogLevel, type LogOptions, type LogDestination } from './server/logging/server-logger';
 export type { ServedPlugin } from './server/route';
 export type { CorsOptions } from './server/cors';
+export type { ReadinessOptions } from './server/readiness';
 export { gracefulShutdown, type GracefulShutdownOptions } from './server/graceful-shutdown';

@@ -10,11 +10,11 @@ import { pipe } from 'fp-ts/function';
 import type { DialogueRequest, Validator } from '../ports';
 import { checkInput, C0_CONTROL, kindOf, type Checked, type InputLimits } from './validate-input';
 import { checkParams } from './validate-params';
+import { isRequestId } from './request-id';
 
 const validation = E.getApplicativeValidation(NEA.getSemigroup<string>());
 const collect = sequenceS(validation);
 
-const REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const KNOWN_OPTIONS = ['requestId', 'signal', 'scope', 'params'];
 
 /** Limits the built-in checks apply. */
@@ -24,7 +24,7 @@ const fail = <T>(first: string, ...rest: string[]): Checked<T> => E.left([first,
 
 const checkRequestId = (value: unknown, fallback: string): Checked<string> => {
   if (value === undefined) return E.right(fallback);
-  if (typeof value === 'string' && REQUEST_ID.test(value)) return E.right(value);
+  if (isRequestId(value)) return E.right(value);
   return fail('requestId must be 1-128 characters of letters, digits, ".", "_", ":" or "-", starting with a letter or digit');
 };
 
