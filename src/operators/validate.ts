@@ -14,7 +14,7 @@ import { asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs'
 import type { ChainEvent } from '../chain-events';
 import type { Validator } from '../ports';
 import { userErrorEvent } from '../strategies/error-events';
-import { builtInInjectionHeuristics, detectInjection, type InjectionHeuristic } from '../strategies/injection-heuristics';
+import { builtInInjectionHeuristics, detectConversationInjection, type InjectionHeuristic } from '../strategies/injection-heuristics';
 import { validateRequest, type RequestLimits } from '../strategies/validate-request';
 import { staged } from './staged';
 
@@ -46,7 +46,7 @@ export const validate = ({ limits, validator, inputGuard }: ValidateDeps, schedu
     const checked = validateRequest(event.input, event.options, requestId, limits, validator);
     const mode = inputGuard?.injection ?? 'flag';
     const injection = E.isRight(checked) && mode !== 'off'
-      ? detectInjection(checked.right.prompt, inputGuard?.heuristics ?? builtInInjectionHeuristics)
+      ? detectConversationInjection(checked.right.messages, inputGuard?.heuristics ?? builtInInjectionHeuristics)
       : [];
     next({ type: 'timing', requestId, stage: 'validation', at: startedAt, ms: scheduler.now() - startedAt });
     if (E.isLeft(checked)) {

@@ -30,8 +30,9 @@ export interface DialoguePluginOptions {
   /** Default: the built-in redaction rules. */
   readonly guard?: OutputGuard;
   /**
-   * Prompt-injection heuristics: 'flag' (default) lists matches in the plan event's
-   * `metadata.injection`; 'block' refuses such prompts with a validation error; 'off'.
+   * Prompt-injection heuristics, checked on every `user` message of the conversation: 'flag'
+   * (default) lists matches in the plan event's `metadata.injection`; 'block' refuses such
+   * requests with a validation error; 'off'.
    */
   readonly inputGuard?: { readonly injection?: 'flag' | 'block' | 'off'; readonly heuristics?: readonly InjectionHeuristic[] };
   /** Extra request checks, run after the built-in ones. */

@@ -19,3 +19,14 @@ export const builtInInjectionHeuristics: readonly InjectionHeuristic[] = [
 /** The ids of the heuristics the prompt matches, in table order (empty when none). */
 export const detectInjection = (prompt: string, heuristics: readonly InjectionHeuristic[] = builtInInjectionHeuristics): string[] =>
   heuristics.filter((heuristic) => heuristic.pattern.test(prompt)).map((heuristic) => heuristic.id);
+
+/**
+ * The ids of the heuristics any of the conversation's `user` messages matches (a planted
+ * instruction in an earlier turn still steers the experts), in table order. System messages are
+ * the application's own and assistant messages its earlier answers: neither is scanned.
+ */
+export const detectConversationInjection = (
+  messages: readonly { readonly role: string; readonly content: string }[],
+  heuristics: readonly InjectionHeuristic[] = builtInInjectionHeuristics,
+): string[] => heuristics.filter((heuristic) => messages.some((message) => message.role === 'user' && heuristic.pattern.test(message.content)))
+  .map((heuristic) => heuristic.id);
