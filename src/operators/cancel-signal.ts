@@ -12,6 +12,9 @@ export const abortReason = (signal: AbortSignal): string => {
   return reason instanceof Error && reason.name !== 'AbortError' ? `aborted: ${reason.message}` : 'aborted';
 };
 
+/** Told when the request of a cancel signal ends. */
+export interface SignalEnd { ended(signal: CancelSignal): void }
+
 /** What a cancel signal tells when it fires. */
 export interface CancelListener { cancel(reason: string): void }
 
@@ -25,7 +28,8 @@ export class CancelSignal extends Observable<string> implements Unsubscribable {
   private fired = false;
   private onAbort: (() => void) | undefined;
 
-  constructor(private readonly signal: AbortSignal | undefined) {
+  /** `onEnd`: told once when the request ends (`unsubscribe()`), e.g. to drop it from a registry. */
+  constructor(private readonly signal: AbortSignal | undefined, private onEnd?: SignalEnd) {
     super(subscribeToCancel);
   }
 
@@ -52,13 +56,20 @@ export class CancelSignal extends Observable<string> implements Unsubscribable {
   fire(reason: string, listener: CancelListener | undefined = this.listener): void {
     if (this.fired) return;
     this.fired = true;
-    this.unsubscribe();
+    this.stopListening();
     if (listener === undefined) this.pending = reason;
     else listener.cancel(reason);
   }
 
-  /** Stops listening (the request ended). */
+  /** The request ended: stops listening, and tells `onEnd` (once). */
   unsubscribe(): void {
+    this.stopListening();
+    const onEnd = this.onEnd;
+    this.onEnd = undefined;
+    onEnd?.ended(this);
+  }
+
+  private stopListening(): void {
     this.listener = undefined;
     if (this.onAbort !== undefined) this.signal?.removeEventListener('abort', this.onAbort);
     this.onAbort = undefined;

@@ -37,7 +37,7 @@ export class Finisher implements StageSink {
 
   /** `requestId`: when known up front (else taken from the first event). */
   constructor(private readonly subscriber: Subscriber<PipelineEvent>, private readonly deps: FinishDeps, scheduler: SchedulerLike, private requestId = '') {
-    this.ledger = new MetricsLedger(() => scheduler.now(), scheduler.now(), deps.pricing);
+    this.ledger = new MetricsLedger(scheduler, scheduler.now(), deps.pricing);
   }
 
   next(event: ChainEvent): void {

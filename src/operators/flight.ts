@@ -11,20 +11,35 @@
  * expert token), then the other events so far (fusion tokens, expert ends, status) in order.
  * Those stop being kept at `maxLogEvents`, and the flight then takes no new participants.
  */
-import type { Subscription } from 'rxjs';
-import type { ChainEvent, ExpertsStartedEvent } from '../chain-events';
+import type { Subscription, Unsubscribable } from 'rxjs';
+import type { ChainEvent, ExecuteEvent, ExpertsStartedEvent } from '../chain-events';
 import type { StageHold, StageSink } from './staged';
 
 /** Most non-token events a flight keeps for late joiners. */
 export const MAX_FLIGHT_LOG_EVENTS = 1_000;
 
-/** Starts a flight's work, delivering to `sink`; returns what stops it. */
-export type FlightWork = (sink: StageSink) => Subscription;
+/** What a flight needs from the operator that keeps it: how to start its work, and to hear that it ended. */
+export interface FlightHost {
+  /** Starts `flight`'s work (for its `execute` event), delivering to `sink`; returns what stops it. */
+  start(flight: Flight, sink: StageSink): Subscription;
+  /** The flight takes no more participants (it ended, or its log is full). */
+  ended(flight: Flight): void;
+}
 
-/** One request sharing the flight: where its events go, and its hold on its own chain. */
-class Participant {
+/** Holds a participant's own chain open while it is in the flight (`StageContext.hold`). */
+export interface ParticipantHolder { hold(onTeardown: Unsubscribable): StageHold }
+
+/**
+ * One request sharing the flight: where its events go, and its hold on its own chain. It is
+ * its hold's teardown: its chain torn down, it leaves the flight. A class, not closures: its
+ * size is per-request memory.
+ */
+class Participant implements Unsubscribable {
   hold: StageHold | undefined;
-  constructor(readonly requestId: string, readonly next: (event: ChainEvent) => void) {}
+  constructor(readonly requestId: string, readonly next: (event: ChainEvent) => void, private readonly flight: Flight) {}
+  unsubscribe(): void {
+    this.flight.leave(this);
+  }
 }
 
 const restamp = (event: ChainEvent, requestId: string): ChainEvent =>
@@ -39,7 +54,8 @@ export class Flight implements StageSink {
   private ended = false;
   private closed = false;
 
-  constructor(private readonly start: FlightWork, private readonly onEnd: () => void, private readonly maxLogEvents = MAX_FLIGHT_LOG_EVENTS) {}
+  /** `key`: the cache key it runs for; `execute`: its first participant's hand-off, which starts the work. */
+  constructor(readonly key: string, readonly execute: ExecuteEvent, private readonly host: FlightHost, private readonly maxLogEvents = MAX_FLIGHT_LOG_EVENTS) {}
 
   /** False once the flight has ended or its log is full. */
   joinable(): boolean {
@@ -47,18 +63,18 @@ export class Flight implements StageSink {
   }
 
   /**
-   * Joins as `requestId`: its events go to `next` (caught up first, then live). `hold` holds the
-   * participant's own chain open: its hold ends when the flight does and fails when it fails,
-   * and tearing that chain down (its `onTeardown`) leaves the flight, also from inside the
-   * work's synchronous start.
+   * Joins as `requestId`: its events go to `next` (caught up first, then live). `holder` holds
+   * the participant's own chain open: its hold ends when the flight does and fails when it
+   * fails, and tearing that chain down leaves the flight, also from inside the work's
+   * synchronous start.
    */
-  join(requestId: string, next: (event: ChainEvent) => void, hold: (onTeardown: () => void) => StageHold): void {
-    const participant = new Participant(requestId, next);
-    participant.hold = hold(() => this.leave(participant));
+  join(requestId: string, next: (event: ChainEvent) => void, holder: ParticipantHolder): void {
+    const participant = new Participant(requestId, next, this);
+    participant.hold = holder.hold(participant);
     if (this.work !== undefined) this.catchUp(participant);
     this.participants = this.participants.length === 0 ? [participant] : [...this.participants, participant];
     if (this.work === undefined) {
-      this.work = this.start(this);
+      this.work = this.host.start(this, this);
       // Everyone left while the work was starting (a cancel from inside its synchronous start): stop it now.
       if (this.participants.length === 0 && this.ended) this.work.unsubscribe();
     }
@@ -116,7 +132,8 @@ export class Flight implements StageSink {
     for (const event of this.log ?? []) next(restamp(event, requestId));
   }
 
-  private leave(participant: Participant): void {
+  /** A participant's chain was torn down. */
+  leave(participant: Participant): void {
     this.participants = this.participants.filter((p) => p !== participant);
     if (this.participants.length > 0 || this.ended) return;
     this.ended = true;
@@ -135,6 +152,6 @@ export class Flight implements StageSink {
     this.closed = true;
     this.log = undefined;
     this.started = undefined;
-    this.onEnd();
+    this.host.ended(this);
   }
 }

@@ -30,13 +30,14 @@ export class MetricsLedger {
   private cacheFault: CacheFault | undefined;
   private degraded = false;
 
-  constructor(private readonly now: () => number, startedAt = now(), private readonly pricing?: Pricing) {
+  /** `clock`: a scheduler (or anything with `now()`), read at the first token and at the end. */
+  constructor(private readonly clock: { now(): number }, startedAt = clock.now(), private readonly pricing?: Pricing) {
     this.startedAt = startedAt;
   }
 
   /** Notes a token reaching the caller. */
   token(): void {
-    if (this.firstTokenAt === undefined) this.firstTokenAt = this.now();
+    if (this.firstTokenAt === undefined) this.firstTokenAt = this.clock.now();
   }
 
   /** Notes what an event tells about the request. */
@@ -80,7 +81,7 @@ export class MetricsLedger {
 
   /** The figures as of now; experts still running count as cancelled. */
   snapshot(rules: BottleneckRules): PipelineMetrics {
-    const now = this.now();
+    const now = this.clock.now();
     const stages = { ...this.stages };
     for (const [stage, at] of this.running ?? []) stages[stage] = (stages[stage] ?? 0) + (now - Math.max(at, this.startedAt));
     const experts = this.experts(now);

@@ -18,10 +18,10 @@
  * identical requests on other replicas share the execution too: one local flight per key and
  * replica, one execution per key in the cluster.
  */
-import { Observable, of, type OperatorFunction } from 'rxjs';
+import { Observable, of, type OperatorFunction, type Subscription } from 'rxjs';
 import type { ChainEvent, ExecuteEvent } from '../chain-events';
-import { Flight, MAX_FLIGHT_LOG_EVENTS, type FlightWork } from './flight';
-import { openStages, staged, stagesOf, type ChainStage } from './staged';
+import { Flight, MAX_FLIGHT_LOG_EVENTS, type FlightHost } from './flight';
+import { openStages, staged, stagesOf, type ChainStage, type StageSink } from './staged';
 
 /** Wraps a flight's work (key, the first participant's `execute`, the local work) in cross-replica coordination. */
 export type Coordinate = (key: string, execute: ExecuteEvent, work$: Observable<ChainEvent>) => Observable<ChainEvent>;
@@ -42,23 +42,37 @@ const workOf = (execution: OperatorFunction<ChainEvent, ChainEvent>, stages: rea
     return runner.subscription;
   }));
 
+/** The flights of one singleFlight operator, by key; starts their work. */
+class FlightTable implements FlightHost {
+  readonly flights = new Map<string, Flight>();
+  constructor(
+    private readonly execution: OperatorFunction<ChainEvent, ChainEvent>,
+    private readonly stages: readonly ChainStage[] | undefined,
+    private readonly coordinate: Coordinate | undefined,
+  ) {}
+
+  start(flight: Flight, sink: StageSink): Subscription {
+    const { execution, stages, coordinate } = this;
+    if (coordinate === undefined && stages !== undefined) {
+      const runner = openStages(stages, sink);
+      runner.push(flight.execute);
+      runner.end();
+      return runner.subscription;
+    }
+    const work$ = workOf(execution, stages, flight.execute);
+    return (coordinate === undefined ? work$ : coordinate(flight.key, flight.execute, work$)).subscribe(sink);
+  }
+
+  ended(flight: Flight): void {
+    if (this.flights.get(flight.key) === flight) this.flights.delete(flight.key);
+  }
+}
+
 /** Shares `execution` between identical requests in flight (across replicas too, with `coordinate`). */
 export const singleFlight = (execution: OperatorFunction<ChainEvent, ChainEvent>, { coordinate, maxLogEvents = MAX_FLIGHT_LOG_EVENTS }: SingleFlightOptions = {}): OperatorFunction<ChainEvent, ChainEvent> => {
-  const flights = new Map<string, Flight>();
   const stages = stagesOf(execution);
-  const startOf = (key: string, execute: ExecuteEvent): FlightWork => {
-    if (coordinate === undefined && stages !== undefined) {
-      return (sink) => {
-        const runner = openStages(stages, sink);
-        runner.push(execute);
-        runner.end();
-        return runner.subscription;
-      };
-    }
-    const work$ = workOf(execution, stages, execute);
-    const shared$ = coordinate === undefined ? work$ : coordinate(key, execute, work$);
-    return (sink) => shared$.subscribe(sink);
-  };
+  const table = new FlightTable(execution, stages, coordinate);
+  const { flights } = table;
   return staged((context) => (event) => {
     const { next } = context;
     if (event.type !== 'execute') {
@@ -72,12 +86,9 @@ export const singleFlight = (execution: OperatorFunction<ChainEvent, ChainEvent>
     }
     let flight = flights.get(key);
     if (flight === undefined || !flight.joinable()) {
-      const started: Flight = new Flight(startOf(key, event), () => {
-        if (flights.get(key) === started) flights.delete(key);
-      }, maxLogEvents);
-      flights.set(key, started);
-      flight = started;
+      flight = new Flight(key, event, table, maxLogEvents);
+      flights.set(key, flight);
     }
-    flight.join(event.requestId, next, (onTeardown) => context.hold(onTeardown));
+    flight.join(event.requestId, next, context);
   });
 };

@@ -19,7 +19,7 @@
  *     source:  -r----|       stage A turns r into a, stage B turns a into b
  *     result:  -b----|       one subscription to the source; A and B run as function calls
  */
-import { Observable, Subscription, type OperatorFunction, type Subscriber, type TeardownLogic } from 'rxjs';
+import { Observable, Subscription, type OperatorFunction, type Subscriber, type TeardownLogic, type Unsubscribable } from 'rxjs';
 import type { ChainEvent } from '../chain-events';
 
 /** Where an inner source's notifications go; `error` absent: the inner's error errors the result. */
@@ -44,12 +44,15 @@ export interface StageContext {
   /**
    * Holds the result open for work driven some other way than an Observable (no subscriber of
    * its own): it counts as running until `end()` (or `fail(error)`, which errors the result);
-   * `onTeardown` runs if the result is torn down first.
+   * `onTeardown` runs (a function, or an object's `unsubscribe()`) if the result is torn down first.
    */
-  hold(this: StageContext, onTeardown?: () => void): StageHold;
+  hold(this: StageContext, onTeardown?: HoldTeardown): StageHold;
   /** Errors the result. */
   fail(this: StageContext, error: unknown): void;
 }
+
+/** What runs when held work's result is torn down first: a function, or an object's `unsubscribe()`. */
+export type HoldTeardown = (() => void) | Unsubscribable;
 
 /** Work a stage holds the result open for (see `StageContext.hold`). */
 export interface StageHold {
@@ -157,7 +160,7 @@ class Runner implements StageRunner {
     this.subscription.add(teardown);
   }
 
-  hold(onTeardown?: () => void): StageHold {
+  hold(onTeardown?: HoldTeardown): StageHold {
     this.active++;
     const held = new Held(this, onTeardown);
     this.subscription.add(held);
@@ -190,7 +193,7 @@ class StageLink implements StageContext {
   add(teardown: TeardownLogic): void {
     this.runner.add(teardown);
   }
-  hold(onTeardown?: () => void): StageHold {
+  hold(onTeardown?: HoldTeardown): StageHold {
     return this.runner.hold(onTeardown);
   }
   fail(error: unknown): void {
@@ -259,7 +262,7 @@ class InnerObserver<T> {
 /** Work held open by a stage: ends, fails, or is torn down with the runner. */
 class Held implements StageHold {
   private done = false;
-  constructor(private readonly runner: Runner, private readonly onTeardown: (() => void) | undefined) {}
+  constructor(private readonly runner: Runner, private readonly onTeardown: HoldTeardown | undefined) {}
   end(): void {
     if (this.done) return;
     this.done = true;
@@ -275,7 +278,9 @@ class Held implements StageHold {
   unsubscribe(): void {
     if (this.done) return;
     this.done = true;
-    this.onTeardown?.();
+    const { onTeardown } = this;
+    if (typeof onTeardown === 'function') onTeardown();
+    else onTeardown?.unsubscribe();
   }
 }
 

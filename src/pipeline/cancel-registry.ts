@@ -6,7 +6,7 @@
  * Each request's cancel signal is a small Observable of its own (`CancelSignal`); the fused
  * envelope attaches to it directly, without a subscriber.
  */
-import { CancelSignal } from '../operators/cancel-signal';
+import { CancelSignal, type SignalEnd } from '../operators/cancel-signal';
 
 export { abortReason, CancelSignal, type CancelListener } from '../operators/cancel-signal';
 
@@ -47,6 +47,16 @@ export class CancelRegistry {
     return { cancel$, release };
   }
 
+  /**
+   * Registers a request and returns its signal alone: unsubscribing the signal (the request
+   * ended) drops it from the registry. No closure per request, unlike `register`.
+   */
+  enter(requestId: string, signal?: AbortSignal): CancelSignal {
+    const cancel$ = new CancelSignal(signal, new RegistryEntry(this.entries, requestId));
+    this.entries.set(requestId, cancel$);
+    return cancel$;
+  }
+
   /** Cancels one request; true if it was in flight. */
   cancel(requestId: string, reason: string): boolean {
     const entry = this.entries.get(requestId);
@@ -65,5 +75,13 @@ export class CancelRegistry {
   /** Drops a request by id (at its terminal event). */
   release(requestId: string): void {
     this.entries.delete(requestId);
+  }
+}
+
+/** Drops its request from the registry when its signal ends (unless a later request took the id). */
+class RegistryEntry implements SignalEnd {
+  constructor(private readonly entries: Map<string, CancelSignal>, private readonly requestId: string) {}
+  ended(signal: CancelSignal): void {
+    if (this.entries.get(this.requestId) === signal) this.entries.delete(this.requestId);
   }
 }

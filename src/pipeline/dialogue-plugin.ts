@@ -130,8 +130,8 @@ export class DialoguePlugin {
         : this.requests.has(requestId) ? 'duplicate-request'
           : signal?.aborted === true ? 'aborted' : undefined;
       if (refusal !== undefined) return this.refused(requestId, at, refusal).subscribe(subscriber);
-      const { cancel$, release } = this.requests.register(requestId, signal);
-      subscriber.add(release);
+      const cancel$ = this.requests.enter(requestId, signal);
+      subscriber.add(cancel$); // the request ended: drop it from the registry
       return this.run({ type: 'request', requestId, at, input, options }, cancel$).subscribe(subscriber);
     });
   }
