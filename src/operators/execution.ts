@@ -11,7 +11,7 @@
  * Lanes and the execution are small classes rather than closures: a request holds them while it
  * runs, so their size is per-request memory.
  */
-import type { SchedulerLike } from 'rxjs';
+import type { SchedulerLike, Unsubscribable } from 'rxjs';
 import type { ExecuteEvent, ExpertProgress } from '../chain-events';
 import { addUsage, estimateTokens, NO_USAGE, type Usage } from '../conversation';
 import { ExpertError, isRetriable } from '../errors';
@@ -36,14 +36,16 @@ export interface ExecutionDeps extends Omit<ExpertRunDeps, 'onRetry'> {
 class Lane implements RunProgress {
   tokens = 0;
   attempts = 0;
-  /** The current attempt's tokens, joined once at the end. */
-  parts: string[] = [];
+  /** The current attempt's tokens, joined once at the end (allocated on the first). */
+  parts: string[] | undefined;
   firstTokenAt: number | undefined;
   /** The provider's report for the current attempt, if any. */
   reported: { readonly inputTokens: number; readonly outputTokens: number } | undefined;
   /** What the ended attempts cost. */
   usage: Usage = NO_USAGE;
   readonly task: RunTask;
+  /** The current attempt's deadline entry: dropped when the attempt ends (retry, end, teardown). */
+  private deadline: Unsubscribable | undefined;
 
   constructor(readonly expert: Expert, readonly slot: number, private readonly execution: Execution) {
     const { requestId, request } = execution.event;
@@ -54,19 +56,33 @@ class Lane implements RunProgress {
     };
   }
 
+  keep(entry: Unsubscribable): void {
+    this.deadline?.unsubscribe();
+    this.deadline = entry;
+  }
+
+  /** The attempt ended: its deadlines no longer apply. */
+  dropDeadline(): void {
+    const entry = this.deadline;
+    this.deadline = undefined;
+    entry?.unsubscribe();
+  }
+
   next(text: string): void {
     // One clock read per expert (its first token), none per token after.
     if (this.tokens++ === 0 && this.firstTokenAt === undefined) this.firstTokenAt = this.execution.now();
-    this.parts.push(text);
+    (this.parts ??= []).push(text);
     this.execution.token(this.expert.id, text);
   }
 
   error(error: unknown): void {
+    this.dropDeadline();
     this.endAttempt();
     this.execution.failed(this, error);
   }
 
   complete(): void {
+    this.dropDeadline();
     this.endAttempt();
     this.execution.succeeded(this);
   }
@@ -76,18 +92,19 @@ class Lane implements RunProgress {
     const reported = this.reported;
     this.reported = undefined;
     let output = 0;
-    if (reported === undefined) for (const part of this.parts) output += part.length;
+    if (reported === undefined && this.parts !== undefined) for (const part of this.parts) output += part.length;
     this.usage = addUsage(this.usage, reported === undefined
       ? { inputTokens: this.execution.inputTokens, outputTokens: estimateTokens(output), estimated: true }
       : { inputTokens: reported.inputTokens, outputTokens: reported.outputTokens, estimated: false });
   }
 
   retrying(notice: RetryNotice): void {
+    this.dropDeadline();
     this.execution.announce(this, notice);
   }
 
   progress(): ExpertProgress {
-    return { expertId: this.expert.id, attempts: this.attempts, tokens: this.tokens, firstTokenAt: this.firstTokenAt, textSoFar: () => this.parts.join('') };
+    return { expertId: this.expert.id, attempts: this.attempts, tokens: this.tokens, firstTokenAt: this.firstTokenAt, textSoFar: () => this.parts?.join('') ?? '' };
   }
 }
 
@@ -95,8 +112,9 @@ class Lane implements RunProgress {
 class Execution {
   readonly at: number;
   readonly lanes: Lane[];
-  readonly answers: (ExpertAnswer | undefined)[] = [];
-  readonly failures: unknown[] = [];
+  /** Allocated on the first answer or failure. */
+  private answers: (ExpertAnswer | undefined)[] | undefined;
+  private failures: unknown[] | undefined;
   /** The execution slot, freed when the execution ends either way. */
   release: (() => void) | undefined;
   /** Experts whose half-open breaker probe this execution holds. */
@@ -146,19 +164,19 @@ class Execution {
   }
 
   succeeded(lane: Lane): void {
-    const text = lane.parts.join('');
+    const text = lane.parts?.join('') ?? '';
     if (!HAS_TEXT.test(text)) {
       this.failed(lane, new ExpertError(lane.expert.id, 'Empty answer', { failure: 'protocol' }));
       return;
     }
-    this.answers[lane.slot] = { expertId: lane.expert.id, text, ms: this.scheduler.now() - this.at, tokens: lane.tokens, usage: lane.usage };
+    (this.answers ??= [])[lane.slot] = { expertId: lane.expert.id, text, ms: this.scheduler.now() - this.at, tokens: lane.tokens, usage: lane.usage };
     this.deps.breakers?.succeeded(lane.expert.id);
     this.ended(lane, 'ok');
   }
 
   failed(lane: Lane, error: unknown): void {
     if (isRetriable(error)) this.deps.breakers?.failed(lane.expert.id);
-    this.failures.push(error);
+    (this.failures ??= []).push(error);
     const report = this.deps.reportSystemError ?? (() => undefined);
     report(error, { requestId: this.event.requestId, stage: `expert:${lane.expert.id}`, plan: this.event.route.plan });
     this.ended(lane, 'failed', error);
@@ -174,7 +192,7 @@ class Execution {
     const discard = lane.tokens > 0;
     lane.endAttempt();
     // The failed attempt's text and count are dropped now, not when the next attempt starts.
-    lane.parts = [];
+    lane.parts = undefined;
     lane.tokens = 0;
     this.context.next({ type: 'retry', requestId, source, attempt, maxRetries, delayMs, reason, discard });
     this.context.next({ type: 'status', requestId, message: `Retry ${attempt}/${maxRetries} in ${delayMs}ms: ${source} (${reason})` });
@@ -196,9 +214,9 @@ class Execution {
     const { requestId, request, route, cacheKey } = this.event;
     const { next } = this.context;
     next({ type: 'timing', requestId, stage: 'execution', at: this.at, ms: this.scheduler.now() - this.at });
-    const clean = this.answers.filter((answer): answer is ExpertAnswer => answer !== undefined);
+    const clean = this.answers?.filter((answer): answer is ExpertAnswer => answer !== undefined) ?? [];
     const usage = this.lanes.reduce((total, lane) => addUsage(total, lane.usage), NO_USAGE);
-    next({ type: 'answers', requestId, request, route, ...(cacheKey === undefined ? {} : { cacheKey }), answers: clean, failures: this.failures, usage });
+    next({ type: 'answers', requestId, request, route, ...(cacheKey === undefined ? {} : { cacheKey }), answers: clean, failures: this.failures ?? [], usage });
     this.unsubscribe();
   }
 
@@ -210,6 +228,7 @@ class Execution {
   unsubscribe(): void {
     if (this.done) return;
     this.done = true;
+    for (const lane of this.lanes) lane.dropDeadline();
     this.release?.();
     for (const id of this.probes ?? []) this.deps.breakers?.abandoned(id);
   }

@@ -15,7 +15,7 @@
  *     tokens:  --a-b-------         firstTokenMs 3, idleMs 4 (checked every 1 ms)
  *     error:   --------#            TimeoutError('idle'): no new token seen since the check at frame 4
  */
-import type { SchedulerLike, Subscriber } from 'rxjs';
+import type { SchedulerLike, Subscriber, Unsubscribable } from 'rxjs';
 import { createDeadlineTicker, type DeadlineTicker, type Watched } from './deadline-ticker';
 import { TimeoutError } from '../errors';
 
@@ -80,13 +80,24 @@ class AttemptDeadlines implements Watched {
 }
 
 /**
- * Arms the deadlines of one attempt on `subscriber` (they stop with it); `progress.tokens` counts
- * the attempt's tokens. `ticker`: the shared one to watch with (default: one of its own, on
- * `scheduler`).
+ * An attempt's progress as the deadlines see it: `tokens` counts the attempt's tokens. With
+ * `keep`, the progress keeps the attempt's deadline entry and must `unsubscribe()` it when the
+ * attempt ends, however it ends (fan-out's lanes do: they know, and it saves a finalizer on
+ * every attempt's subscriber); without it, the entry is a finalizer of the subscriber.
+ */
+export interface DeadlineProgress {
+  readonly tokens: number;
+  keep?(entry: Unsubscribable): void;
+}
+
+/**
+ * Arms the deadlines of one attempt on `subscriber` (they stop with it, or with what `progress`
+ * keeps: see {@link DeadlineProgress}). `ticker`: the shared one to watch with (default: one of
+ * its own, on `scheduler`).
  */
 export const watchDeadlines = (
   subscriber: Subscriber<unknown>,
-  progress: { readonly tokens: number },
+  progress: DeadlineProgress,
   { firstTokenMs = Infinity, idleMs = Infinity, totalMs = Infinity }: ExpertDeadlines,
   scheduler: SchedulerLike,
   expertId?: string,
@@ -99,5 +110,6 @@ export const watchDeadlines = (
   entry.due = first;
   entry.ticker = ticker;
   ticker.add(entry);
-  subscriber.add(entry);
+  if (progress.keep === undefined) subscriber.add(entry);
+  else progress.keep(entry);
 };

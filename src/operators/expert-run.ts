@@ -16,7 +16,7 @@
  *     attempt 1:  -a-#              (503, retriable)
  *     result:     -a----b-c-|       onRetry at frame 3, wait 2 ms, attempt 2 streams
  */
-import { asyncScheduler, defer, Observable, retry, throwError, timer, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, defer, Observable, retry, throwError, timer, type SchedulerLike, type Unsubscribable } from 'rxjs';
 import { ExpertError, isRetriable } from '../errors';
 import type { Expert, ExpertTask } from '../ports';
 import { backoffDelay } from '../strategies/backoff';
@@ -27,6 +27,8 @@ import { watchDeadlines, type ExpertDeadlines } from './expert-deadlines';
 export interface RunProgress {
   tokens: number;
   attempts: number;
+  /** Keeps the current attempt's deadline entry (see `DeadlineProgress`); absent: the attempt's subscriber does. */
+  keep?(entry: Unsubscribable): void;
   /** Told when a retry's wait starts, unless `deps.onRetry` is given (one shared deps object can then serve many runs). */
   retrying?(notice: RetryNotice): void;
 }

@@ -21,64 +21,78 @@ export interface GuardDeps { readonly guard: OutputGuard }
 /** Guards streamed tokens and the final text. */
 export const guard = ({ guard: rules }: GuardDeps, scheduler: SchedulerLike = asyncScheduler): OperatorFunction<ChainEvent, ChainEvent> =>
   staged(({ next }) => {
-    // One redactor per token source, allocated when the source's first token comes.
-    let windows: Map<string, TokenRedactor> | undefined;
-    // The last cached text guarded, so a cache hit's token and answer are guarded once.
-    let cachedIn: string | undefined;
-    let cachedOut = '';
-    const whole = (text: string): string => {
-      if (text !== cachedIn) {
-        cachedOut = rules.apply(text);
-        cachedIn = text;
-      }
-      return cachedOut;
-    };
-    const flush = (requestId: string, source: string, window: TokenRedactor): void => {
-      windows?.delete(source);
-      const rest = window.flush();
-      if (rest.length > 0) next({ type: 'token', requestId, source, text: rest });
-    };
-    const finalPass = (event: AnswerEvent): void => {
-      const at = scheduler.now();
-      if (windows !== undefined) for (const [source, window] of windows) flush(event.requestId, source, window);
-      const text = event.fromCache ? whole(event.text) : rules.apply(event.text);
-      next({ type: 'timing', requestId: event.requestId, stage: 'outputGuard', at, ms: scheduler.now() - at });
-      next({ ...event, type: 'guarded', text });
-    };
-    return (event) => {
-      switch (event.type) {
-        case 'token': {
-          if (event.source === 'cache') {
-            const text = whole(event.text);
-            next(text === event.text ? event : { type: 'token', requestId: event.requestId, source: 'cache', text });
-            return;
-          }
-          windows ??= new Map();
-          let window = windows.get(event.source);
-          if (window === undefined) {
-            window = rules.open();
-            windows.set(event.source, window);
-          }
-          const text = window.push(event.text);
-          if (text === event.text) next(event);
-          else if (text.length > 0) next({ type: 'token', requestId: event.requestId, source: event.source, text });
-          return;
-        }
-        case 'expert': {
-          const window = windows?.get(event.expertId);
-          if (window !== undefined) flush(event.requestId, event.expertId, window);
-          next(event);
-          return;
-        }
-        case 'retry':
-          if (event.discard) windows?.delete(event.source);
-          next(event);
-          return;
-        case 'answer':
-          finalPass(event);
-          return;
-        default:
-          next(event);
-      }
-    };
+    const run = new GuardRun(rules, scheduler, next);
+    return (event) => run.handle(event);
   });
+
+/** One subscription's guard state. A class, not closures: its size is per-request memory. */
+class GuardRun {
+  /** One redactor per token source, allocated when the source's first token comes. */
+  private windows: Map<string, TokenRedactor> | undefined;
+  /** The last cached text guarded, so a cache hit's token and answer are guarded once. */
+  private cachedIn: string | undefined;
+  private cachedOut = '';
+
+  constructor(private readonly rules: OutputGuard, private readonly scheduler: SchedulerLike, private readonly next: (event: ChainEvent) => void) {}
+
+  handle(event: ChainEvent): void {
+    const { next } = this;
+    switch (event.type) {
+      case 'token': {
+        if (event.source === 'cache') {
+          const text = this.whole(event.text);
+          next(text === event.text ? event : { type: 'token', requestId: event.requestId, source: 'cache', text });
+          return;
+        }
+        this.windows ??= new Map();
+        let window = this.windows.get(event.source);
+        if (window === undefined) {
+          window = this.rules.open();
+          this.windows.set(event.source, window);
+        }
+        const text = window.push(event.text);
+        if (text === event.text) next(event);
+        else if (text.length > 0) next({ type: 'token', requestId: event.requestId, source: event.source, text });
+        return;
+      }
+      case 'expert': {
+        const window = this.windows?.get(event.expertId);
+        if (window !== undefined) this.flush(event.requestId, event.expertId, window);
+        next(event);
+        return;
+      }
+      case 'retry':
+        if (event.discard) this.windows?.delete(event.source);
+        next(event);
+        return;
+      case 'answer':
+        this.finalPass(event);
+        return;
+      default:
+        next(event);
+    }
+  }
+
+  private whole(text: string): string {
+    if (text !== this.cachedIn) {
+      this.cachedOut = this.rules.apply(text);
+      this.cachedIn = text;
+    }
+    return this.cachedOut;
+  }
+
+  private flush(requestId: string, source: string, window: TokenRedactor): void {
+    this.windows?.delete(source);
+    const rest = window.flush();
+    if (rest.length > 0) this.next({ type: 'token', requestId, source, text: rest });
+  }
+
+  private finalPass(event: AnswerEvent): void {
+    const { scheduler } = this;
+    const at = scheduler.now();
+    if (this.windows !== undefined) for (const [source, window] of this.windows) this.flush(event.requestId, source, window);
+    const text = event.fromCache ? this.whole(event.text) : this.rules.apply(event.text);
+    this.next({ type: 'timing', requestId: event.requestId, stage: 'outputGuard', at, ms: scheduler.now() - at });
+    this.next({ ...event, type: 'guarded', text });
+  }
+}
