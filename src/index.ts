@@ -22,7 +22,7 @@ export { plan, type PlanDeps } from './operators/plan';
 export { cacheLookup, type CacheLookupDeps } from './operators/cache-lookup';
 export { fanOutExperts, type FanOutDeps } from './operators/fan-out-experts';
 export type { ExecutionDeps } from './operators/execution';
-export { expertRun, type ExpertRunDeps, type RetryPolicy, type RetryNotice, type RunProgress, type RunTask } from './operators/expert-run';
+export { expertRun, type ExpertRunDeps, type RetryPolicy, type RetryNotice, type RunProgress, type RunTask, type TaskSource } from './operators/expert-run';
 export { watchDeadlines, type ExpertDeadlines } from './operators/expert-deadlines';
 export { createExecutionSlots, type ExecutionSlots } from './operators/execution-slots';
 export { singleFlight, type SingleFlightOptions, type Coordinate } from './operators/single-flight';

@@ -1,6 +1,7 @@
 /**
  * Case (f): 10,000 requests in flight at once, each with 3 stalled experts (they never send a
- * token), default options otherwise (memory cache, default guard, default deadlines: the
+ * token: in the pipeline `NEVER`, in the floor an async generator awaiting its abort), default
+ * options otherwise (memory cache, default guard, default deadlines: the
  * experts' first-token timers are armed). Measures:
  * - heap per in-flight request: `heapUsed` after a full GC with the requests running, minus
  *   before, over the number of requests;
@@ -12,7 +13,8 @@
  * its cancel is `controller.abort()`, timed to its `cancelled` event (a few microtask turns).
  */
 import { DialoguePlugin } from '../../src/pipeline/dialogue-plugin';
-import { simulatedExpert } from '../../src/sources/simulated-expert';
+import { NEVER } from 'rxjs';
+import type { Expert } from '../../src/ports';
 import { stalled } from '../floor/experts';
 import { startFloor, type FloorRun } from '../floor/request';
 import type { Impl } from '../impls';
@@ -38,7 +40,9 @@ interface Held { cancel(): void; cancelledAt: bigint; readonly done: Promise<voi
 type Start = (i: number) => Held;
 
 const pipelineStarter = (): { start: Start; cancelAll: () => number } => {
-  const experts = Array.from({ length: EXPERTS }, (_, k) => simulatedExpert({ id: `stalled-${k}`, faults: [{ error: 'stall' }] }));
+  // Each side's plainest stalled provider: here an Observable that never emits (unsubscribing
+  // it is the cancel), in the floor an async generator waiting on its AbortSignal.
+  const experts: Expert[] = Array.from({ length: EXPERTS }, (_, k) => ({ id: `stalled-${k}`, model: 'bench', version: '1', stream: () => NEVER }));
   const plugin = new DialoguePlugin({ experts, limits: { maxConcurrent: Infinity, maxQueued: Infinity } });
   const start: Start = (i) => {
     const requestId = requestIdOf(i);

@@ -16,10 +16,10 @@ import type { ExecuteEvent, ExpertProgress } from '../chain-events';
 import { addUsage, estimateTokens, NO_USAGE, type Usage } from '../conversation';
 import { ExpertError, isRetriable } from '../errors';
 import type { ExpertEvent } from '../events';
-import type { Expert, ExpertAnswer, SystemErrorReporter } from '../ports';
+import type { Expert, ExpertAnswer, ExpertTask, SystemErrorReporter } from '../ports';
 import type { CircuitBreakers } from '../strategies/circuit-breaker';
 import { describeFailure } from '../strategies/describe-failure';
-import { expertRun, type ExpertRunDeps, type RetryNotice, type RunProgress, type RunTask } from './expert-run';
+import { expertRun, type ExpertRunDeps, type RetryNotice, type RunProgress, type TaskSource } from './expert-run';
 import type { StageContext } from './staged';
 
 /** Any non-whitespace character: an answer of only whitespace is empty (no copy, unlike `trim()`). */
@@ -33,7 +33,7 @@ export interface ExecutionDeps extends Omit<ExpertRunDeps, 'onRetry'> {
 }
 
 /** One expert's part of an execution; it is also the observer of the expert's tokens. */
-class Lane implements RunProgress {
+class Lane implements RunProgress, TaskSource {
   tokens = 0;
   attempts = 0;
   /** The current attempt's tokens, joined once at the end (allocated on the first). */
@@ -43,15 +43,18 @@ class Lane implements RunProgress {
   reported: { readonly inputTokens: number; readonly outputTokens: number } | undefined;
   /** What the ended attempts cost. */
   usage: Usage = NO_USAGE;
-  readonly task: RunTask;
   /** The current attempt's deadline entry: dropped when the attempt ends (retry, end, teardown). */
   private deadline: Unsubscribable | undefined;
 
-  constructor(readonly expert: Expert, readonly slot: number, private readonly execution: Execution) {
-    const { requestId, request } = execution.event;
-    this.task = {
+  constructor(readonly expert: Expert, readonly slot: number, private readonly execution: Execution) {}
+
+  /** The task of one attempt (made when it starts: nothing kept per expert in between). */
+  taskFor(attempt: number): ExpertTask {
+    const { requestId, request } = this.execution.event;
+    return {
       requestId, prompt: request.prompt, messages: request.messages,
       ...(request.params === undefined ? {} : { params: request.params }),
+      attempt,
       reportUsage: (usage) => { this.reported = usage; },
     };
   }
@@ -158,7 +161,7 @@ class Execution {
         continue;
       }
       if (admission === 'probe') (this.probes ??= []).push(id);
-      const tokens$ = expertRun(lane.expert, lane.task, lane, this.deps, this.scheduler);
+      const tokens$ = expertRun(lane.expert, lane, lane, this.deps, this.scheduler);
       this.context.run(tokens$, lane);
     }
   }

@@ -2,6 +2,8 @@
  * `expertRun(expert, task, progress, deps, scheduler)`: one expert's tokens for one request,
  * with the per-attempt deadlines and retries. Errors with the last attempt's error when it
  * gives up (fan-out turns that into the `expert` event); unsubscribing stops the expert at once.
+ * `task` is the attempts' common task (each attempt gets a copy with its number), or a
+ * `TaskSource` that makes each attempt's task.
  *
  * Retries are RxJS's own `retry({ count, delay })`. The delay function is a pure function of
  * `(error, count)`: a non-retriable error (validation, 4xx, cancellation) ends the run at once;
@@ -59,10 +61,15 @@ export interface ExpertRunDeps {
 /** The task an expert gets, without the attempt number (the run adds it). */
 export type RunTask = Omit<ExpertTask, 'attempt'>;
 
+/** Makes each attempt's task itself (fan-out's lanes do: no task template kept per expert). */
+export interface TaskSource { taskFor(attempt: number): ExpertTask }
+
+const isTaskSource = (task: RunTask | TaskSource): task is TaskSource => typeof (task as Partial<TaskSource>).taskFor === 'function';
+
 /** The run's tokens (see the module doc). */
 export const expertRun = (
   expert: Expert,
-  task: RunTask,
+  task: RunTask | TaskSource,
   progress: RunProgress,
   { retry: policy, deadlines = {}, onRetry, ticker }: ExpertRunDeps,
   scheduler: SchedulerLike = asyncScheduler,
@@ -73,7 +80,7 @@ export const expertRun = (
     watchDeadlines(subscriber, progress, deadlines, scheduler, expert.id, ticker);
     let tokens$: Observable<string>;
     try {
-      tokens$ = expert.stream({ ...task, attempt });
+      tokens$ = expert.stream(isTaskSource(task) ? task.taskFor(attempt) : { ...task, attempt });
     } catch (error) {
       subscriber.error(error);
       return;
