@@ -1,7 +1,7 @@
 import { tap } from 'rxjs';
 import type { AnswerEvent, ChainEvent, GuardedEvent, TimingEvent } from '../../src/chain-events';
 import type { ExpertEvent, RetryEvent, TokenEvent } from '../../src/events';
-import { guard } from '../../src/operators/guard';
+import { guard, GUARDED_TEXTS } from '../../src/operators/guard';
 import type { OutputGuard, TokenRedactor } from '../../src/ports';
 import { defaultGuard } from '../../src/strategies/output-guard';
 import { expectPassThrough } from '../support/every-kind';
@@ -174,6 +174,25 @@ describe('guard', () => {
       });
     });
     expect(applied).toHaveBeenCalledTimes(1);
+  });
+
+  it('remembers the guarded text of the last cached answers across requests, at most GUARDED_TEXTS of them', () => {
+    const { operator, applied } = secretGuard();
+    const hit = (text: string): ChainEvent[] => {
+      const seen: ChainEvent[] = [];
+      newScheduler().run(({ cold, flush }) => {
+        cold('(tn|)', { t: token('cache', text), n: answer(text, true) }).pipe(operator).subscribe((e) => seen.push(e));
+        flush();
+      });
+      return seen;
+    };
+    expect(textBySource(hit('a secret'))).toEqual({ cache: 'a [X]' });
+    expect(textBySource(hit('a secret'))).toEqual({ cache: 'a [X]' });
+    expect(applied).toHaveBeenCalledTimes(1); // the second request's hit was not scanned again
+    for (let i = 0; i < GUARDED_TEXTS; i++) hit(`secret ${i}`);
+    expect(applied).toHaveBeenCalledTimes(1 + GUARDED_TEXTS);
+    expect(textBySource(hit('a secret'))).toEqual({ cache: 'a [X]' }); // the oldest was dropped: scanned again
+    expect(applied).toHaveBeenCalledTimes(2 + GUARDED_TEXTS);
   });
 
   it('passes a cache token that needs no change on as the same object', () => {

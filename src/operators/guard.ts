@@ -4,7 +4,8 @@
  * tokens is still caught); an `expert` event flushes that source's window first; a `retry` with
  * `discard` drops the window of the abandoned attempt; the `answer` hand-off flushes every
  * window, applies the same rules to the final text and emits the outputGuard `timing` and the
- * `guarded` hand-off. A cached answer (one `cache` token) is guarded as a whole. Other events
+ * `guarded` hand-off. A cached answer (one `cache` token) is guarded as a whole, its guarded text
+ * remembered for the next hits (the last `GUARDED_TEXTS` cached answers). Other events
  * pass through; a token that needs no change is passed on as the same object.
  *
  *     source:  -a-b-e-(n|)      a = 'mail me at x@', b = 'y.io', e = expert end, n = answer
@@ -19,28 +20,57 @@ import { staged } from './staged';
 export interface GuardDeps { readonly guard: OutputGuard }
 
 /** Guards streamed tokens and the final text. */
-export const guard = ({ guard: rules }: GuardDeps, scheduler: SchedulerLike = asyncScheduler): OperatorFunction<ChainEvent, ChainEvent> =>
-  staged(({ next }) => {
-    const run = new GuardRun(rules, scheduler, next);
+export const guard = ({ guard: rules }: GuardDeps, scheduler: SchedulerLike = asyncScheduler): OperatorFunction<ChainEvent, ChainEvent> => {
+  const cached = new GuardedTexts(rules);
+  return staged(({ next }) => {
+    const run = new GuardRun(rules, cached, scheduler, next);
     return (event) => run.handle(event);
   });
+};
+
+/** How many cached answers' guarded texts the guard remembers (per operator). */
+export const GUARDED_TEXTS = 32;
+
+/**
+ * The guarded texts of the cached answers seen last, so a popular cached answer is not
+ * re-scanned on every hit (the rules are the operator's own and `apply` is pure). At most
+ * `GUARDED_TEXTS` entries, the least recently used dropped first.
+ */
+class GuardedTexts {
+  private readonly texts = new Map<string, string>();
+  constructor(private readonly rules: OutputGuard) {}
+
+  apply(text: string): string {
+    let guarded = this.texts.get(text);
+    if (guarded === undefined) {
+      guarded = this.rules.apply(text);
+      if (this.texts.size >= GUARDED_TEXTS) this.texts.delete(this.texts.keys().next().value!);
+    } else {
+      this.texts.delete(text); // re-inserted below: most recently used last
+    }
+    this.texts.set(text, guarded);
+    return guarded;
+  }
+}
 
 /** One subscription's guard state. A class, not closures: its size is per-request memory. */
 class GuardRun {
   /** One redactor per token source, allocated when the source's first token comes. */
   private windows: Map<string, TokenRedactor> | undefined;
-  /** The last cached text guarded, so a cache hit's token and answer are guarded once. */
-  private cachedIn: string | undefined;
-  private cachedOut = '';
 
-  constructor(private readonly rules: OutputGuard, private readonly scheduler: SchedulerLike, private readonly next: (event: ChainEvent) => void) {}
+  constructor(
+    private readonly rules: OutputGuard,
+    private readonly cached: GuardedTexts,
+    private readonly scheduler: SchedulerLike,
+    private readonly next: (event: ChainEvent) => void,
+  ) {}
 
   handle(event: ChainEvent): void {
     const { next } = this;
     switch (event.type) {
       case 'token': {
         if (event.source === 'cache') {
-          const text = this.whole(event.text);
+          const text = this.cached.apply(event.text);
           next(text === event.text ? event : { type: 'token', requestId: event.requestId, source: 'cache', text });
           return;
         }
@@ -73,14 +103,6 @@ class GuardRun {
     }
   }
 
-  private whole(text: string): string {
-    if (text !== this.cachedIn) {
-      this.cachedOut = this.rules.apply(text);
-      this.cachedIn = text;
-    }
-    return this.cachedOut;
-  }
-
   private flush(requestId: string, source: string, window: TokenRedactor): void {
     this.windows?.delete(source);
     const rest = window.flush();
@@ -91,7 +113,7 @@ class GuardRun {
     const { scheduler } = this;
     const at = scheduler.now();
     if (this.windows !== undefined) for (const [source, window] of this.windows) this.flush(event.requestId, source, window);
-    const text = event.fromCache ? this.whole(event.text) : this.rules.apply(event.text);
+    const text = event.fromCache ? this.cached.apply(event.text) : this.rules.apply(event.text);
     this.next({ type: 'timing', requestId: event.requestId, stage: 'outputGuard', at, ms: scheduler.now() - at });
     this.next({ ...event, type: 'guarded', text });
   }
