@@ -14,7 +14,8 @@ export type {
   Coordinator, FlightClaim, FlightLeader, FlightFollower, FlightRecord, SharedEvent, RemoteCancel,
   Clock, SystemErrorContext, SystemErrorReporter, CacheWriter,
 } from './ports';
-export type { PipelineMetrics, ExpertMetrics, Stage, CacheFault, BottleneckRules } from './metrics';
+export type { PipelineMetrics, ExpertMetrics, Stage, CacheFault, BottleneckRules, ModelPrice, Pricing } from './metrics';
+export type { ChatRole, ChatMessage, GenerationParams, Usage, DialogueInput } from './conversation';
 
 // The operators: compose your own chain (README, "Compose your own chain").
 export { validate, type ValidateDeps, type InputGuard } from './operators/validate';

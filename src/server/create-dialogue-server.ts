@@ -50,7 +50,7 @@ export function createDialogueServer(options: DialogueServerOptions): Server {
   const config = resolveServerOptions(options);
   let connections: ConnectionStats | undefined;
   const readiness = () => checkReadiness(() => isDraining(server), config.readiness);
-  const metrics = createServerMetrics(config.plugin, { readiness, openConnections: () => connections?.open ?? 0 });
+  const metrics = createServerMetrics(config.plugin, { readiness, openConnections: () => connections?.open ?? 0, accounting: config.accounting });
   const log = createServerLog(config.log);
   const context: ServerContext = {
     plugin: config.plugin,
@@ -59,6 +59,7 @@ export function createDialogueServer(options: DialogueServerOptions): Server {
     bodyTimeoutMs: config.timeouts.bodyMs,
     models: config.models,
     heartbeatMs: config.heartbeatMs,
+    openAIReasoning: config.openAIReasoning,
     now: config.now,
     startedAt: config.now(),
     requests: createTenantRequests(config.plugin),

@@ -1,6 +1,7 @@
 /**
  * The server's error responses: an HTTP status plus the OpenAI error body
- * `{ error: { message, type, code } }`, used by every route (OpenAI clients read it, and one
+ * `{ error: { message, type, code } }` (plus `param`, the request parameter at fault, when there
+ * is one), used by every route (OpenAI clients read it, and one
  * shape is simpler for everyone else too).
  */
 
@@ -8,7 +9,7 @@
 export type ErrorType = 'invalid_request_error' | 'authentication_error' | 'not_found_error' | 'requests' | 'server_error';
 
 /** The JSON body of an error response. */
-export interface ErrorBody { readonly error: { readonly message: string; readonly type: ErrorType; readonly code: string } }
+export interface ErrorBody { readonly error: { readonly message: string; readonly type: ErrorType; readonly code: string; readonly param?: string } }
 
 const typeFor = (status: number): ErrorType => {
   if (status === 401) return 'authentication_error';
@@ -33,6 +34,8 @@ export class HttpError extends Error {
     readonly code: string,
     /** Extra response headers (`Allow`, `WWW-Authenticate`, `Retry-After`). */
     readonly headers: Readonly<Record<string, string>> = {},
+    /** The request parameter at fault (OpenAI's `param`, e.g. `n`); absent when none is. */
+    readonly param?: string,
   ) {
     super(message);
     this.name = 'HttpError';
@@ -46,7 +49,8 @@ export class HttpError extends Error {
 
   /** The JSON body of this error. */
   body(): ErrorBody {
-    return { error: { message: this.message, type: this.type, code: this.code } };
+    const { message, type, code, param } = this;
+    return { error: param === undefined ? { message, type, code } : { message, type, code, param } };
   }
 }
 

@@ -20,6 +20,8 @@ export interface ServerContext {
   readonly models: readonly string[];
   /** Interval of the SSE heartbeat comments (0: none). */
   readonly heartbeatMs: number;
+  /** Whether `/v1/chat/completions` streams the experts' tokens as `reasoning_content`. */
+  readonly openAIReasoning: boolean;
   /** Wall-clock milliseconds, for OpenAI's `created` fields. */
   readonly now: () => number;
   /** When the server was created (`now()`), as `created` of the models. */

@@ -13,8 +13,8 @@
  * | `dialogue_breaker_state` | gauge | `expert` | `plugin.expertHealth()`: 0 closed, 1 half-open, 2 open |
  * | `dialogue_in_flight` | gauge | | `plugin.active().length` |
  * | `dialogue_ready` | gauge | | 1 when `/readyz` would answer 200, else 0 (probed when scraped: a scrape waits at most the probe's deadline) |
- * | `dialogue_tokens_total` | counter | `model`, `direction` (input, output) | registered; not fed yet |
- * | `dialogue_cost_usd_total` | counter | `model` | registered; not fed yet |
+ * | `dialogue_tokens_total` | counter | `model`, `direction` (input, output) | `metrics.experts[id].usage`, by the expert's model (`token-accounting.ts`) |
+ * | `dialogue_cost_usd_total` | counter | `model` | the same usage priced by the server's `pricing` (fed only for priced models) |
  * | `dialogue_tenant_limited_total` | counter | `tenant`, `limit` (concurrent, rate) | requests refused with 429 |
  * | `dialogue_connections_open` | gauge | | open connections |
  * | `dialogue_connections_dropped_total` | counter | `how` (evicted, refused) | connections closed to keep `maxConnections` |
@@ -29,6 +29,7 @@ import type { BreakerState } from '../index';
 import type { ServedPlugin } from './route';
 import type { ConnectionDrop } from './connections/connection-limit';
 import type { LimitName } from './tenancy/tenant-limits';
+import { tokensByModel, type TokenAccounting } from './token-accounting';
 
 /** A server's metrics: the registry `/metrics` renders, and the operator that feeds it. */
 export interface ServerMetrics {
@@ -53,12 +54,14 @@ export interface ServerMetricsSources {
   readonly readiness?: () => Observable<{ readonly ready: boolean }>;
   /** Open connections (default 0). */
   readonly openConnections?: () => number;
+  /** How tokens are labelled and priced (default: by expert id, unpriced). */
+  readonly accounting?: TokenAccounting;
 }
 
 /** Creates the metrics of one server for `plugin`. */
 export const createServerMetrics = (
   plugin: Pick<ServedPlugin, 'active' | 'expertHealth'>,
-  { readiness = () => of({ ready: true }), openConnections = () => 0 }: ServerMetricsSources = {},
+  { readiness = () => of({ ready: true }), openConnections = () => 0, accounting = {} }: ServerMetricsSources = {},
 ): ServerMetrics => {
   const registry = new Registry();
   const registers = [registry];
@@ -82,8 +85,8 @@ export const createServerMetrics = (
       this.set((await firstValueFrom(readiness())).ready ? 1 : 0);
     },
   });
-  new Counter({ name: 'dialogue_tokens_total', help: 'LLM tokens by model and direction (input, output).', labelNames: ['model', 'direction'] as const, registers });
-  new Counter({ name: 'dialogue_cost_usd_total', help: 'Estimated LLM cost in US dollars by model.', labelNames: ['model'] as const, registers });
+  const tokens = new Counter({ name: 'dialogue_tokens_total', help: 'LLM tokens by model and direction (input, output).', labelNames: ['model', 'direction'] as const, registers });
+  const cost = new Counter({ name: 'dialogue_cost_usd_total', help: 'Estimated LLM cost in US dollars by model.', labelNames: ['model'] as const, registers });
   for (const outcome of ['complete', 'cancelled']) requests.inc({ outcome }, 0);
   const limitedTotal = new Counter({ name: 'dialogue_tenant_limited_total', help: 'Requests refused by a per-tenant limit.', labelNames: ['tenant', 'limit'] as const, registers });
   new Gauge({ name: 'dialogue_connections_open', help: 'Open connections.', registers, collect() { this.set(openConnections()); } });
@@ -101,6 +104,11 @@ export const createServerMetrics = (
       case 'metrics':
         for (const [stage, ms] of Object.entries(event.metrics.stages)) stages.observe({ stage }, ms / 1000);
         if (event.metrics.ttft !== null) ttft.observe(event.metrics.ttft / 1000);
+        for (const { model, input, output, costUsd } of tokensByModel(event.metrics, accounting)) {
+          tokens.inc({ model, direction: 'input' }, input);
+          tokens.inc({ model, direction: 'output' }, output);
+          if (costUsd !== undefined) cost.inc({ model }, costUsd);
+        }
         return;
       case 'complete':
       case 'cancelled':

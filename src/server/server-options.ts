@@ -7,11 +7,12 @@ import { logOptionsProblems, type LogOptions } from './logging/server-logger';
 import { DEFAULT_BODY_LIMIT_BYTES } from './read-json-body';
 import type { ReadinessOptions } from './readiness';
 import type { ServedPlugin } from './route';
+import { tokenAccountingProblems, type TokenAccounting } from './token-accounting';
 import { API_KEY_PATTERN, apiKeysProblems, type ApiKeys } from './tenancy/api-keys';
 import { DEFAULT_TENANT_LIMITS, tenantLimitsProblems, type ResolvedTenantLimits, type TenantLimitOptions } from './tenancy/tenant-limits';
 
-/** Options of `createDialogueServer`. */
-export interface DialogueServerOptions {
+/** Options of `createDialogueServer` (`expertModels` and `pricing`: see `token-accounting.ts`). */
+export interface DialogueServerOptions extends TokenAccounting {
   /** The plugin that runs the requests (a `DialoguePlugin`). The server never closes it. */
   readonly plugin: ServedPlugin;
   /** One key for one implicit tenant (`default`): every route but `/healthz` and `/` needs `Authorization: Bearer <apiKey>`. Must be non-empty. */
@@ -47,6 +48,8 @@ export interface DialogueServerOptions {
   readonly now?: () => number;
   /** What `GET /readyz` probes besides draining (see `readiness.ts`): the plugin's cache, and the probe's deadline. Default: nothing. */
   readonly readiness?: ReadinessOptions;
+  /** Stream the experts' tokens as `delta.reasoning_content` on `/v1/chat/completions` (see `openai/write-chat-stream.ts`); default true. */
+  readonly openAIReasoning?: boolean;
 }
 
 /** The options after defaults. */
@@ -67,6 +70,8 @@ export interface ResolvedServerOptions {
   readonly onError: (error: unknown) => void;
   readonly now: () => number;
   readonly readiness: ReadinessOptions;
+  readonly openAIReasoning: boolean;
+  readonly accounting: TokenAccounting;
 }
 
 /** The default model list. */
@@ -104,6 +109,8 @@ const problemsOf = (o: DialogueServerOptions): string[] => {
   if (o.onError !== undefined && typeof o.onError !== 'function') problems.push('onError must be a function');
   if (o.now !== undefined && typeof o.now !== 'function') problems.push('now must be a function');
   if (o.readiness !== undefined) problems.push(...readinessProblems(o.readiness));
+  if (o.openAIReasoning !== undefined && typeof o.openAIReasoning !== 'boolean') problems.push('openAIReasoning must be a boolean');
+  problems.push(...tokenAccountingProblems(o));
   return problems;
 };
 
@@ -139,5 +146,7 @@ export const resolveServerOptions = (options: DialogueServerOptions): ResolvedSe
     onError: options.onError ?? (() => undefined),
     now: options.now ?? Date.now,
     readiness: { cache: options.readiness?.cache, timeoutMs: options.readiness?.timeoutMs },
+    openAIReasoning: options.openAIReasoning ?? true,
+    accounting: { expertModels: options.expertModels, pricing: options.pricing },
   };
 };

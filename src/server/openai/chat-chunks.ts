@@ -9,11 +9,11 @@ export interface ChatMeta {
   readonly created: number;
 }
 
-/** Token counts; the server estimates them (about 4 characters a token), it does not count real tokens. */
+/** Token counts: the request's real totals (`complete.usage`, see `chatUsage`), or an estimate when those are absent. */
 export interface ChatUsage { readonly prompt_tokens: number; readonly completion_tokens: number; readonly total_tokens: number }
 
-/** The `delta` of a stream chunk. */
-export type ChatDelta = { readonly role: 'assistant' } | { readonly content: string } | Record<string, never>;
+/** The `delta` of a stream chunk: the role, a piece of the answer (`content`), a piece of the experts' progress (`reasoning_content`), or nothing. */
+export type ChatDelta = { readonly role: 'assistant' } | { readonly content: string } | { readonly reasoning_content: string } | Record<string, never>;
 
 /** One `chat.completion.chunk`. */
 export const chatChunk = (meta: ChatMeta, delta: ChatDelta, finishReason: 'stop' | null) => ({
@@ -36,7 +36,7 @@ export const chatCompletion = (meta: ChatMeta, content: string, usage: ChatUsage
 /** About 4 characters a token: a rough estimate, documented as such. */
 export const estimateTokens = (text: string): number => Math.ceil(text.length / 4);
 
-/** Estimated usage of a prompt and its answer. */
+/** Estimated usage of a prompt and its answer: the fallback when a request's events carry no usage. */
 export const estimateUsage = (prompt: string, answer: string): ChatUsage => {
   const promptTokens = estimateTokens(prompt);
   const completionTokens = estimateTokens(answer);

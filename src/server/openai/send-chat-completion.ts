@@ -1,6 +1,6 @@
 /**
  * Answers a non-streamed chat completions request: waits for the terminal event, then sends one
- * `chat.completion` JSON body (`complete`) or an OpenAI error body (see `chatFailure`). The
+ * `chat.completion` JSON body (`complete`; its `usage` from `chatUsage`) or an OpenAI error body (see `chatFailure`). The
  * client closing the connection while it waits unsubscribes `events$`, which cancels the request.
  */
 import type { ServerResponse } from 'node:http';
@@ -8,9 +8,10 @@ import { defaultIfEmpty, filter, Subscription, take, type Observable } from 'rxj
 import { isTerminal, type PipelineEvent, type TerminalEvent } from '../../index';
 import { internalError } from '../http-error';
 import { sendError, sendJson } from '../respond';
-import { chatCompletion, estimateUsage } from './chat-chunks';
+import { chatCompletion } from './chat-chunks';
 import { chatFailure } from './chat-errors';
 import type { ChatReply } from './chat-reply';
+import { chatUsage } from './chat-usage';
 
 /** Subscribes to `events$` and answers `res` once it ends; returns the subscription. */
 export function sendChatCompletion(events$: Observable<PipelineEvent>, res: ServerResponse, reply: ChatReply): Subscription {
@@ -24,7 +25,7 @@ export function sendChatCompletion(events$: Observable<PipelineEvent>, res: Serv
   subscription.add(() => res.off('close', gone));
   const answer = (terminal: TerminalEvent | undefined): void => {
     if (terminal?.type === 'complete') {
-      sendJson(res, 200, chatCompletion(reply.meta, terminal.text, estimateUsage(reply.prompt, terminal.text)));
+      sendJson(res, 200, chatCompletion(reply.meta, terminal.text, chatUsage(terminal, reply.prompt)));
     } else {
       sendError(res, terminal === undefined ? internalError() : chatFailure(terminal));
     }

@@ -1,18 +1,21 @@
 /**
  * Streams a request's answer to a Node `ServerResponse` as OpenAI chat completion chunks (`data:
- * <JSON>` messages, then `data: [DONE]`).
+ * <JSON>` messages, then `data: [DONE]`), live: each event's deltas (`createChatDeltas`) are
+ * written as the event arrives, before the next one is read.
  *
- * What streams, and why: OpenAI's stream is append-only (deltas cannot be taken back), and the
- * pipeline only knows its final text at `complete`: a selecting fusion ('best', 'first') picks
- * one expert's answer after the experts end, a generating fusion may fail and fall back to an
- * expert's text (`degraded`), a retry may discard the tokens an expert already streamed. Any
- * token forwarded early could therefore contradict the final answer. So the content deltas are
- * `complete.text` itself, cut into word-sized pieces, sent when `complete` arrives: the joined
- * deltas always equal the final answer, at the price of no live tokens (time to first content
- * = time to the final answer; `/api/dialogue` streams live tokens with the full event log).
+ * - `delta.reasoning_content`: the experts' tokens as they stream, labelled `[<expertId>] `
+ *   whenever the expert changes, and a note when a retry discards an expert's text (the lane is
+ *   append-only). Clients that show reasoning (DeepSeek-style) show the experts at work; the
+ *   first expert token reaches the client with no wait for the others. Off with `reasoning: false`.
+ * - `delta.content`: the fused answer. A generating fusion's (or a cached answer's) tokens go out
+ *   live; a selecting fusion ('best', 'first') streams none, so its answer is `complete.text`,
+ *   sent in word-sized pieces at `complete`. Content streamed by a fusion that then failed
+ *   (`degraded`) or was discarded cannot be taken back: the final text follows a visible
+ *   correction marker (see `chat-deltas.ts`), so the answer's tail is always `complete.text`.
+ * - The `usage` chunk (with `stream_options.include_usage`) carries `complete.usage` (`chatUsage`).
  *
- *     events     start plan token ... expert ... metrics complete|
- *     chunks           role (+ ": ping" comments while waiting)   piece piece ... stop [usage] [DONE]|
+ *     events     start plan token(a) token(b) retry(a) ... expert metrics complete|
+ *     chunks           role reasoning reasoning note ...  (": ping" while idle)  [content...] stop [usage] [DONE]|
  *
  * - The stream opens (200, SSE headers, the `{"role":"assistant"}` chunk) at the first sign of
  *   work (a token, retry, expert or status event) or at `complete`. A request that fails before
@@ -29,9 +32,11 @@ import { isTerminal, type PipelineEvent, type TerminalEvent } from '../../index'
 import { SSE_HEADERS, SSE_HEARTBEAT } from '../../index';
 import { internalError } from '../http-error';
 import { sendError } from '../respond';
-import { chatChunk, dataFrame, DONE_FRAME, estimateUsage, textPieces, usageChunk } from './chat-chunks';
+import { chatChunk, dataFrame, DONE_FRAME, usageChunk, type ChatDelta } from './chat-chunks';
+import { createChatDeltas } from './chat-deltas';
 import { chatFailure } from './chat-errors';
 import type { ChatReply } from './chat-reply';
+import { chatUsage } from './chat-usage';
 
 /** Options of {@link writeChatStream}. */
 export interface ChatStreamOptions {
@@ -39,13 +44,16 @@ export interface ChatStreamOptions {
   readonly heartbeatMs?: number;
   /** Runs the heartbeat timer; default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
+  /** Stream the experts' tokens as `reasoning_content`; default true. */
+  readonly reasoning?: boolean;
 }
 
 const OPENING: ReadonlySet<string> = new Set(['token', 'retry', 'expert', 'status']);
 
 /** Writes `events$` to `res` as an OpenAI chat completion stream and returns the subscription. */
 export function writeChatStream(events$: Observable<PipelineEvent>, res: ServerResponse, reply: ChatReply, options: ChatStreamOptions = {}): Subscription {
-  const { heartbeatMs = 15_000, scheduler = asyncScheduler } = options;
+  const { heartbeatMs = 15_000, scheduler = asyncScheduler, reasoning = true } = options;
+  const deltas = createChatDeltas({ reasoning });
   const { meta } = reply;
   const subscription = new Subscription();
   if (res.writableEnded || res.destroyed) {
@@ -62,14 +70,17 @@ export function writeChatStream(events$: Observable<PipelineEvent>, res: ServerR
     write(dataFrame(chatChunk(meta, { role: 'assistant' }, null)));
     if (heartbeatMs > 0) subscription.add(interval(heartbeatMs, scheduler).subscribe(() => write(SSE_HEARTBEAT)));
   };
+  const send = (list: readonly ChatDelta[]): void => {
+    for (const delta of list) write(dataFrame(chatChunk(meta, delta, null)));
+  };
   const finish = (terminal: TerminalEvent | undefined): void => {
     if (done) return;
     done = true;
     if (terminal?.type === 'complete') {
       open();
-      for (const content of textPieces(terminal.text)) write(dataFrame(chatChunk(meta, { content }, null)));
+      send(deltas.complete(terminal));
       write(dataFrame(chatChunk(meta, {}, 'stop')));
-      if (reply.includeUsage) write(dataFrame(usageChunk(meta, estimateUsage(reply.prompt, terminal.text))));
+      if (reply.includeUsage) write(dataFrame(usageChunk(meta, chatUsage(terminal, reply.prompt))));
       write(DONE_FRAME);
     } else {
       const failure = terminal === undefined ? internalError() : chatFailure(terminal);
@@ -84,7 +95,14 @@ export function writeChatStream(events$: Observable<PipelineEvent>, res: ServerR
   subscription.add(events$.subscribe({
     next: (event) => {
       if (isTerminal(event)) finish(event);
-      else if (OPENING.has(event.type)) open();
+      else {
+        if (OPENING.has(event.type)) open();
+        const list = deltas.event(event);
+        if (list.length > 0) {
+          open();
+          send(list);
+        }
+      }
     },
     error: () => finish(undefined),
     complete: () => finish(undefined),

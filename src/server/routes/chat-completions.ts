@@ -1,12 +1,15 @@
 /**
- * `POST /v1/chat/completions`, OpenAI-compatible: `{ model, messages, stream?, stream_options? }`.
- * The last user message is the prompt (see `decodeChatRequest`). The request id is the client's
- * `X-Client-Request-Id` header (as OpenAI's API takes it; same rule as `requestId`, else 400),
- * or a fresh UUID; it is the caller's tenant's own, like every id (`startTenantRequest`), sent
- * back as `X-Request-Id` (so `/api/cancel/:id` can cancel it) and in the completion's id
+ * `POST /v1/chat/completions`, OpenAI-compatible: `{ model, messages, stream?, stream_options? }`
+ * plus the sampling fields. The whole conversation (system, history, the last user message) and
+ * the generation params (`max_tokens`/`max_completion_tokens`, `temperature`, `top_p`, `stop`,
+ * `seed`) go to the plugin; parameters it cannot honour (`n` > 1, tools, JSON modes, logprobs)
+ * are refused with 400 `unsupported_parameter` (see `decodeChatRequest`). The request id is the
+ * client's `X-Client-Request-Id` header (as OpenAI's API takes it; same rule as `requestId`, else
+ * 400), or a fresh UUID; it is the caller's tenant's own, like every id (`startTenantRequest`),
+ * sent back as `X-Request-Id` (so `/api/cancel/:id` can cancel it) and in the completion's id
  * (`chatcmpl-<requestId>`). The cache scope is the tenant. `stream: true` answers with
- * `writeChatStream` (the final text in pieces: why is explained there), otherwise with one JSON
- * body (`sendChatCompletion`).
+ * `writeChatStream` (live: the experts as `reasoning_content`, the fused answer as `content`),
+ * otherwise with one JSON body (`sendChatCompletion`); `usage` is the request's real totals.
  */
 import * as E from 'fp-ts/Either';
 import { isRequestId } from '../../index';
@@ -33,13 +36,14 @@ export const chatCompletionsRoute: Route = {
     const requested = clientRequestId(req.headers['x-client-request-id']);
     const decoded = decodeChatRequest(await readJsonBody(req, server.bodyLimitBytes, server.bodyTimeoutMs), server.models);
     if (E.isLeft(decoded)) throw decoded.left;
-    const { model, prompt, stream, includeUsage } = decoded.right;
-    const { requestId, events$ } = startTenantRequest(context, { requestId: requested }, (options) => server.plugin.process(prompt, options));
+    const { model, messages, params, stream, includeUsage } = decoded.right;
+    const { requestId, events$ } = startTenantRequest(context, { requestId: requested }, (options) => server.plugin.process(messages, { ...options, params }));
     // `requested` is valid, so the run has an id (the client's, or a fresh UUID).
     const id = requestId ?? '';
     res.setHeader('x-request-id', id);
+    const prompt = messages.map((message) => message.content).join('\n');
     const reply = { meta: { id: `chatcmpl-${id}`, model, created: Math.floor(server.now() / 1000) }, prompt, includeUsage };
-    if (stream) writeChatStream(events$, res, reply, { heartbeatMs: server.heartbeatMs });
+    if (stream) writeChatStream(events$, res, reply, { heartbeatMs: server.heartbeatMs, reasoning: server.openAIReasoning });
     else sendChatCompletion(events$, res, reply);
   },
 };
