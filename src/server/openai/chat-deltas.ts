@@ -5,7 +5,7 @@
  *   the source changes, the text starts with a label `[<expertId>] ` (on a new line, after the
  *   first), so interleaved experts stay readable: `[a] Hel` `lo` `\n[b] Hi` `\n[a]  there`.
  * - A `retry` with `discard` -> a note in `reasoning_content` (`\n[a] retry 1/2: the text above
- *   from a is discarded\n`): the reasoning lane is append-only, so the discarded text stays and
+ *   from a is discarded`): the reasoning lane is append-only, so the discarded text stays and
  *   the note says it no longer counts; the next token is labelled again.
  * - A `token` from `fusion` (a generating fusion) or `cache` -> `content`, live: the answer.
  * - `complete` -> the rest of `complete.text` as `content` pieces: all of it for a selecting
@@ -45,7 +45,7 @@ export const createChatDeltas = ({ reasoning }: { readonly reasoning: boolean })
   let live = true;
   const note = (text: string): ChatDelta[] => {
     if (!reasoning) return [];
-    const delta = `${reasoned ? '\n' : ''}${text}\n`;
+    const delta = `${reasoned ? '\n' : ''}${text}`;
     reasoned = true;
     lastSource = undefined;
     return [{ reasoning_content: delta }];
