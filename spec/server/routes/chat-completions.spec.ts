@@ -36,7 +36,9 @@ describe('POST /v1/chat/completions', () => {
         created: expect.any(Number),
         model: 'dialogue-pipeline',
         choices: [{ index: 0, message: { role: 'assistant', content: ANSWER }, finish_reason: 'stop' }],
-        usage: { prompt_tokens: 5, completion_tokens: 10, total_tokens: 15 },
+        // complete.usage: the simulated expert estimates its tokens from the whole conversation
+        // (36 characters: 9 tokens; the last user message alone would be 5) and its 38-character answer.
+        usage: { prompt_tokens: 9, completion_tokens: 10, total_tokens: 19 },
       });
       expect(Math.abs(completion.created - Date.now() / 1000)).toBeLessThan(60);
     });
@@ -64,6 +66,7 @@ describe('POST /v1/chat/completions', () => {
         expect(chunk.choices[0].delta).toEqual({ role: 'assistant' });
         expect(expert.stats.active).toBe(1);
         stream.controller.abort();
+        break;
       }
       await waitFor(() => expert.stats.active === 0, 2000, 'the expert to stop');
       expect(expert.stats.cancelled).toBe(1);
@@ -83,9 +86,9 @@ describe('POST /v1/chat/completions', () => {
 
     it.each([
       ['no messages', 400, { messages: [] }, 'messages must be a non-empty array'],
-      ['no user message', 400, { messages: [{ role: 'system', content: 'x' }] }, 'messages must contain a user message (its content is the prompt)'],
+      ['no user message', 400, { messages: [{ role: 'system', content: 'x' }] }, "the last message must be the user's (its content is the prompt), not system"],
       ['an unknown model', 404, { model: 'gpt-4o', messages: user('hi') }, "The model 'gpt-4o' does not exist; GET /v1/models lists the available ones"],
-      ['a blank prompt', 400, { messages: user('   ') }, 'Invalid prompt: prompt must not be empty or whitespace only'],
+      ['a blank prompt', 400, { messages: user('   ') }, 'Invalid prompt: messages[0].content must not be empty or whitespace only'],
     ])('answers %s with an OpenAI error, status %i', async (_what, status, body, message) => {
       await start([simulatedExpert({ id: 'a' })]);
       const request = { model: 'dialogue-pipeline', ...body } as OpenAI.ChatCompletionCreateParamsNonStreaming;
@@ -119,6 +122,8 @@ describe('POST /v1/chat/completions', () => {
     const head = { id: `chatcmpl-${requestId}`, object: 'chat.completion.chunk', created: chunks[0].created, model: 'dialogue-pipeline' };
     expect(chunks).toEqual([
       { ...head, choices: [{ index: 0, delta: { role: 'assistant' }, finish_reason: null }] },
+      { ...head, choices: [{ index: 0, delta: { reasoning_content: '[a] Hi' }, finish_reason: null }] },
+      { ...head, choices: [{ index: 0, delta: { reasoning_content: ' there' }, finish_reason: null }] },
       { ...head, choices: [{ index: 0, delta: { content: 'Hi' }, finish_reason: null }] },
       { ...head, choices: [{ index: 0, delta: { content: ' there' }, finish_reason: null }] },
       { ...head, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] },
@@ -129,7 +134,7 @@ describe('POST /v1/chat/completions', () => {
   it('keeps a waiting stream alive with ": ping" comments, which OpenAI clients skip', async () => {
     running = await startDialogueServer({ experts: [simulatedExpert({ id: 'a', answer: 'slow but sure', tokenDelayMs: 40 })] }, { apiKey: KEY, heartbeatMs: 5 });
     const raw = await (await postJson(`${running.origin}/v1/chat/completions`, { model: 'dialogue-pipeline', messages: user('hi'), stream: true }, { authorization: `Bearer ${KEY}` })).text();
-    expect(raw).toMatch(/^data: \{[^\n]*"role":"assistant"[^\n]*\}\n\n(: ping\n\n)+data: /);
+    expect(raw).toMatch(/^data: \{[^\n]*"role":"assistant"[^\n]*\}\n\n(data: [^\n]*\n\n)*(: ping\n\n)+data: /);
     const stream = await client().chat.completions.create({ model: 'dialogue-pipeline', messages: user('hi again'), stream: true });
     let content = '';
     for await (const chunk of stream) content += chunk.choices[0]?.delta.content ?? '';
