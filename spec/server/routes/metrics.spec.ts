@@ -47,6 +47,24 @@ describe('GET /metrics', () => {
     expect(text).toContain('# TYPE dialogue_stage_seconds histogram');
   });
 
+  it('counts each request\'s tokens by the experts\' models, and their cost for priced models', async () => {
+    running = await startDialogueServer(
+      { experts: [simulatedExpert({ id: 'a', answer: 'Some answer here.' }), simulatedExpert({ id: 'b', answer: 'Four words in all.' }), simulatedExpert({ id: 'c', answer: 'Yes.' })] },
+      { expertModels: { a: 'gpt-x', b: 'gpt-x' }, pricing: { 'gpt-x': { inputPerMillion: 1_000_000, outputPerMillion: 2_000_000 } } },
+    );
+    await ask('Count me');
+    await ask('Count me');
+    const text = await scrape();
+    // Per request, estimated by the experts: 'Count me' is 2 tokens in for each; answers 5 + 5 (gpt-x) and 1 (c) out.
+    expect(series(text, 'dialogue_tokens_total{model="gpt-x",direction="input"}')).toBe(8);
+    expect(series(text, 'dialogue_tokens_total{model="gpt-x",direction="output"}')).toBe(20);
+    expect(series(text, 'dialogue_tokens_total{model="c",direction="input"}')).toBe(4);
+    expect(series(text, 'dialogue_tokens_total{model="c",direction="output"}')).toBe(2);
+    // gpt-x: (4 input x 1 + 10 output x 2) dollars per request; the unpriced model c has no cost series.
+    expect(series(text, 'dialogue_cost_usd_total{model="gpt-x"}')).toBe(48);
+    expect(text).not.toContain('dialogue_cost_usd_total{model="c"}');
+  });
+
   it('counts retries per expert and shows an open breaker as 2', async () => {
     running = await startDialogueServer({
       experts: [
