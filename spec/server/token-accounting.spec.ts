@@ -1,0 +1,28 @@
+import type { PipelineMetrics } from '../../src/metrics';
+import { tokenAccountingProblems, tokensByModel } from '../../src/server/token-accounting';
+
+const expert = (inputTokens: number, outputTokens: number) => ({ ttft: 1, ms: 2, tokens: outputTokens, attempts: 1, outcome: 'ok' as const, usage: { inputTokens, outputTokens, estimated: false } });
+const metrics = (experts: PipelineMetrics['experts']): PipelineMetrics => ({ total: 5, stages: {}, ttft: 1, experts, cacheHit: false, degraded: false, bottlenecks: [] });
+
+describe('tokensByModel', () => {
+  it('sums the experts by model, labels an unlisted expert with its id and prices only listed models', () => {
+    const noUsage = { ttft: null, ms: 0, tokens: 0, attempts: 1, outcome: 'cancelled' as const };
+    expect(tokensByModel(metrics({ a: expert(10, 20), b: expert(1, 2), c: expert(3, 4), d: noUsage }), {
+      expertModels: { a: 'm1', b: 'm1' }, pricing: { m1: { inputPerMillion: 2, outputPerMillion: 4 } },
+    })).toEqual([
+      { model: 'm1', input: 11, output: 22, costUsd: (11 * 2 + 22 * 4) / 1e6 },
+      { model: 'c', input: 3, output: 4 },
+    ]);
+    expect(tokensByModel(metrics({}), {})).toEqual([]);
+  });
+});
+
+describe('tokenAccountingProblems', () => {
+  it('names malformed expertModels and pricing', () => {
+    expect(tokenAccountingProblems({})).toEqual([]);
+    expect(tokenAccountingProblems({ expertModels: { a: '' }, pricing: { m: { inputPerMillion: -1, outputPerMillion: 1 } } })).toEqual([
+      'expertModels must map expert ids to non-empty model names',
+      'pricing must map model names to { inputPerMillion, outputPerMillion } numbers >= 0',
+    ]);
+  });
+});
