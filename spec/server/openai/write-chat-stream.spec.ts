@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { Subject } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
 import type { PipelineEvent } from '../../../src/events';
 import { writeChatStream } from '../../../src/server/openai/write-chat-stream';
 
@@ -69,5 +70,30 @@ describe('writeChatStream', () => {
     expect(res.deltas).toEqual([{ role: 'assistant' }, { content: 'Done' }, {}]);
     // No complete.usage: the estimate (about 4 characters a token) of the prompt and the answer.
     expect(JSON.parse(res.frames.at(-2)!.slice(6))).toEqual(expect.objectContaining({ usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }));
+  });
+
+  it('sends ": ping" between live chunks while it waits, in virtual time, and stops it at the end', () => {
+    const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    const res = new FakeResponse();
+    scheduler.run(({ cold }) => {
+      const events = cold<PipelineEvent>('a 24ms c', {
+        a: { type: 'token', requestId, source: 'x', text: 'Hi' },
+        c: { type: 'complete', requestId, text: 'Hi', fromCache: false, degraded: false },
+      });
+      writeChatStream(events, res as unknown as ServerResponse, reply, { heartbeatMs: 10, scheduler });
+    });
+    const kinds = res.frames.map((frame) => (frame === ': ping\n\n' ? 'ping' : frame === 'data: [DONE]\n\n' ? 'done' : 'chunk'));
+    // role, reasoning; pings at 10 and 20 ms; content, stop, usage at 25 ms; nothing after [DONE].
+    expect(kinds).toEqual(['chunk', 'chunk', 'ping', 'ping', 'chunk', 'chunk', 'chunk', 'done']);
+  });
+
+  it('ends with an error chunk, and no [DONE], when the request fails after the reasoning started', () => {
+    const { events, res } = start();
+    events.next({ type: 'token', requestId, source: 'a', text: 'Partial' });
+    events.next({ type: 'error', requestId, error: { kind: 'system', message: 'at /secret/path', user: false } });
+    expect(res.frames.at(-1)).toBe(`data: ${JSON.stringify({ error: { message: 'The request failed', type: 'server_error', code: 'internal_error' } })}\n\n`);
+    expect(res.frames).not.toContain('data: [DONE]\n\n');
+    expect(res.writableEnded).toBe(true);
+    expect(events.observed).toBe(false);
   });
 });

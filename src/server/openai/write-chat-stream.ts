@@ -96,12 +96,9 @@ export function writeChatStream(events$: Observable<PipelineEvent>, res: ServerR
     next: (event) => {
       if (isTerminal(event)) finish(event);
       else {
+        // Deltas come only from tokens and retries, which open the stream first.
         if (OPENING.has(event.type)) open();
-        const list = deltas.event(event);
-        if (list.length > 0) {
-          open();
-          send(list);
-        }
+        send(deltas.event(event));
       }
     },
     error: () => finish(undefined),
