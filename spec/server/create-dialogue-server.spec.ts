@@ -106,6 +106,9 @@ describe('createDialogueServer', () => {
         + 'cors.origin must be a non-empty string of printable ASCII; models must be a non-empty array of non-empty strings'),
     );
     expect(() => createDialogueServer({ plugin: {} as DialoguePlugin })).toThrow('plugin must be a DialoguePlugin');
+    expect(() => createDialogueServer({ plugin, openAIReasoning: 'no' as unknown as boolean, expertModels: { a: 3 as unknown as string } })).toThrow(
+      new TypeError('createDialogueServer: openAIReasoning must be a boolean; expertModels must map expert ids to non-empty model names'),
+    );
     return plugin.close();
   });
 
