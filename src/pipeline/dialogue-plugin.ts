@@ -14,6 +14,7 @@ import { defaultRouter } from '../strategies/default-router';
 import { userErrorEvent } from '../strategies/error-events';
 import { resolveFusion } from '../strategies/fusion-registry';
 import { defaultGuard } from '../strategies/output-guard';
+import { redactedError } from '../strategies/redacted-error';
 import { createRouteBuilder, registerExperts } from '../strategies/route-builder';
 import { createCacheWriter, WRITE_TIMEOUT_FACTOR, type CacheWriter } from './cache-writer';
 import { CancelRegistry } from './cancel-registry';
@@ -84,11 +85,14 @@ export class DialoguePlugin {
     const hook = options.onSystemError;
     const tracer = resolveTracer(options.tracing);
     this.tracing = tracer === undefined ? undefined : createRequestTracing(tracer, time);
+    // What the hook sees is redacted with the built-in rules, whatever the output guard: an
+    // upstream's error text may quote a key, and alerting tools keep what they are sent.
+    const redact = hook === undefined ? undefined : defaultGuard();
     this.reportSystemError = (error, context) => {
-      if (hook === undefined) return;
+      if (hook === undefined || redact === undefined) return;
       const tenant = context.tenant ?? this.tenants.get(context.requestId);
       try {
-        hook(error, tenant === undefined ? context : { ...context, tenant });
+        hook(redactedError(error, (text) => redact.apply(text)), tenant === undefined ? context : { ...context, tenant });
       } catch {
         // An alerting hook that throws must not break the request.
       }

@@ -5,7 +5,7 @@
  * events end or the response closes, whichever comes first.
  */
 import type { Observable } from 'rxjs';
-import type { PipelineEvent } from '../../index';
+import { incomingTraceContext, type PipelineEvent } from '../../index';
 import { internalError } from '../http-error';
 import { recordEvents } from '../logging/request-record';
 import type { RouteContext } from '../route';
@@ -20,13 +20,14 @@ export interface StartedRequest {
 
 /** Starts `run` for the caller's tenant (see the file comment); throws the 429 when a limit is reached. */
 export const startTenantRequest = (
-  { res, server, tenant, record }: RouteContext,
+  { req, res, server, tenant, record }: RouteContext,
   call: RunCall,
   run: (options: RunOptions) => Observable<PipelineEvent>,
 ): StartedRequest => {
   if (tenant === undefined) throw internalError();
   const release = server.limits.admit(tenant);
-  const started = server.requests.start(tenant, call, release);
+  const traceContext = incomingTraceContext(req.headers);
+  const started = server.requests.start(tenant, traceContext === undefined ? call : { ...call, traceContext }, release);
   record.requestId = started.requestId;
   if (res.destroyed) started.end();
   else res.once('close', started.end);
