@@ -2,7 +2,8 @@
  * How a route runs the caller's request: admitted by the tenant's limits (a 429 is thrown before
  * anything is sent), under the tenant's request ids and cache scope (`tenant-requests.ts`),
  * counted in the metrics and noted for the log line. The tenant's slot is given back when the
- * events end or the response closes, whichever comes first.
+ * events end or the response closes, whichever comes first. The plugin is told the tenant (for
+ * `onSystemError` and the request span) and, when the client sent a `traceparent`, its trace.
  */
 import type { Observable } from 'rxjs';
 import { incomingTraceContext, type PipelineEvent } from '../../index';
