@@ -160,4 +160,29 @@ describe('tracing', () => {
     expect(tracing.named('dialogue.request').map((span) => attrs(span)['dialogue.request_id'])).toHaveLength(1);
     expect(tracing.spans().every((span) => span.spanContext().traceId === tracing.named('dialogue.request')[0].spanContext().traceId)).toBe(true);
   });
+
+  it('gives each request of a single flight its own span; the shared attempts belong to the leader', () => {
+    const tracing = inMemoryTracing();
+    newScheduler().run(({ flush }) => {
+      const plugin = new DialoguePlugin({ experts: [simulatedExpert({ id: 'a', model: 'm-a', tokenDelayMs: 5 })], tracing: { tracer: tracing.tracer } });
+      record(plugin.process('Shared question', { requestId: 'leader' }));
+      record(plugin.process('Shared question', { requestId: 'joiner' }));
+      flush();
+    });
+    const requests = tracing.named('dialogue.request');
+    expect(requests.map((span) => attrs(span)['dialogue.request_id']).sort()).toEqual(['joiner', 'leader']);
+    const leader = requests.find((span) => attrs(span)['dialogue.request_id'] === 'leader')!;
+    expect(tracing.named('chat m-a').map(parentId)).toEqual([leader.spanContext().spanId]);
+    expect(tracing.open()).toEqual([]);
+  });
+
+  it('refuses a tracing option that is neither a boolean nor { tracer }, and a non-string tenant', () => {
+    expect(() => new DialoguePlugin({ experts: [simulatedExpert({ id: 'a' })], tracing: 'yes' as never })).toThrow(/tracing must be a boolean or \{ tracer\?: Tracer \}/);
+    newScheduler().run(({ flush }) => {
+      const plugin = new DialoguePlugin({ experts: [simulatedExpert({ id: 'a' })] });
+      const run = record(plugin.process('Hi', { tenant: 5 as never }));
+      flush();
+      expect(run.events[run.events.length - 1]).toEqual(expect.objectContaining({ type: 'error', error: expect.objectContaining({ kind: 'validation', issues: [expect.stringMatching(/^tenant must be a string/)] }) }));
+    });
+  });
 });
