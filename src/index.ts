@@ -55,6 +55,7 @@ export { intentRouter, type IntentRouterOptions, type IntentRoute, type Fallback
 export { modelRouter, type ModelRouterOptions } from './strategies/model-router';
 export { aggregator, DEFAULT_AGGREGATOR_TEMPLATE, type AggregatorOptions } from './strategies/fusion-aggregator';
 export { describeFailure } from './strategies/describe-failure';
+export { redactedError } from './strategies/redacted-error';
 export type { RequestLimits } from './strategies/validate-request';
 export { isRequestId, REQUEST_ID_PATTERN } from './strategies/request-id';
 
