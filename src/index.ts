@@ -9,7 +9,7 @@ export type {
 export { isHandoff, requestEvent } from './chain-events';
 export type { ExecutionPlan, PlanTask, KeyPlan, Route } from './plan';
 export type {
-  Expert, ExpertTask, ResponseCache, CachedAnswer, FusionStrategy, ExpertAnswer, FusionContext, AnswerScorer,
+  Expert, ExpertTask, AttemptTracer, AttemptTrace, AttemptEnd, ResponseCache, CachedAnswer, FusionStrategy, ExpertAnswer, FusionContext, AnswerScorer,
   OutputGuard, TokenRedactor, Validator, Router, RouteDecision, RouteInput, ExpertStatus, DialogueRequest,
   Coordinator, FlightClaim, FlightLeader, FlightFollower, FlightRecord, SharedEvent, RemoteCancel,
   Clock, SystemErrorContext, SystemErrorReporter, CacheWriter,
@@ -56,6 +56,7 @@ export { intentRouter, type IntentRouterOptions, type IntentRoute, type Fallback
 export { modelRouter, type ModelRouterOptions } from './strategies/model-router';
 export { aggregator, DEFAULT_AGGREGATOR_TEMPLATE, type AggregatorOptions } from './strategies/fusion-aggregator';
 export { describeFailure } from './strategies/describe-failure';
+export { redactedError } from './strategies/redacted-error';
 export type { RequestLimits } from './strategies/validate-request';
 export { isRequestId, REQUEST_ID_PATTERN } from './strategies/request-id';
 
@@ -77,6 +78,9 @@ export { redisCoordinator, CoordinationError, type RedisCoordinatorOptions, type
 export { writeSSE } from './sinks/write-sse';
 export { toSSEResponse } from './sinks/to-sse-response';
 export { fromSSE } from './sinks/from-sse';
+export { incomingTraceContext } from './sources/incoming-trace-context';
+export type { TracingOption } from './pipeline/request-tracing';
+export { REQUEST_SPAN, stageSpanName } from './pipeline/request-span';
 export { SSEResponseError } from './sinks/sse-response-error';
 export { formatSSEEvent, SSE_HEADERS, SSE_HEARTBEAT, type SSEOptions } from './sinks/sse-format';
 

@@ -2,6 +2,7 @@
  * The ports the pipeline talks through. Ports return Observables; Promises (fetch, Keyv) are
  * wrapped at the edge, in src/sources, so operators stay testable in virtual time.
  */
+import type { Context } from '@opentelemetry/api';
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { ErrorEvent, ExpertEvent, RetryEvent, StatusEvent, TokenEvent } from './events';
 import type { ChatMessage, GenerationParams, Usage } from './conversation';
@@ -23,6 +24,11 @@ export interface ExpertTask {
    * an attempt that reports none is estimated (about 4 characters per token).
    */
   readonly reportUsage?: (usage: { readonly inputTokens: number; readonly outputTokens: number }) => void;
+  /**
+   * The attempt span's OpenTelemetry context, set only when the plugin traces: an expert that
+   * calls out over HTTP injects it (`propagation.inject`) so the upstream joins the trace.
+   */
+  readonly traceContext?: Context;
 }
 
 /** One LLM (or anything else) that answers a prompt as a stream of tokens. */
@@ -33,6 +39,8 @@ export interface Expert {
   readonly params?: Readonly<Record<string, unknown>>;
   /** Prompt template, if the expert wraps the prompt; part of the cache key. */
   readonly promptTemplate?: string;
+  /** The provider's name for traces (`gen_ai.provider.name`, e.g. 'openai'); optional. */
+  readonly provider?: string;
   /** Streams tokens. Unsubscribing must abort the work at once (fetch, timers), also between tokens. */
   stream(task: ExpertTask): Observable<string>;
 }
@@ -117,7 +125,18 @@ export interface SystemErrorContext {
   readonly requestId: string;
   readonly stage: string;
   readonly plan?: ExecutionPlan;
+  /** The tenant the request runs for, when the caller said (`process(..., { tenant })`; the server does). */
+  readonly tenant?: string;
 }
+
+/** How one traced expert attempt ended. */
+export type AttemptEnd = { readonly outcome: 'ok' } | { readonly outcome: 'failed'; readonly error: unknown } | { readonly outcome: 'cancelled' };
+
+/** One traced expert attempt: its task (with `traceContext`) and the end of its span (only the first call counts). */
+export interface AttemptTrace { readonly task: ExpertTask; end(how: AttemptEnd): void }
+
+/** Starts an expert attempt's span (set only when the plugin traces); `tokens` reads the attempt's token count at its end. */
+export type AttemptTracer = (expert: Expert, task: ExpertTask, tokens: () => number) => AttemptTrace;
 
 /** Receives every system error (never the caller's own mistakes); must not throw. */
 export type SystemErrorReporter = (error: unknown, context: SystemErrorContext) => void;

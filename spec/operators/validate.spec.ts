@@ -92,7 +92,7 @@ describe('validate', () => {
         'prompt must not be empty or whitespace only',
         'scope must be a string (got number)',
         'signal must be an AbortSignal',
-        'unknown option "colour" (known: requestId, signal, scope, params)',
+        'unknown option "colour" (known: requestId, signal, scope, params, tenant, traceContext)',
       ];
       expectObservable(source.pipe(validate(deps()))).toBe('(sTe|)', { s: start(), T: timing(), e: validationError(issues) });
     });

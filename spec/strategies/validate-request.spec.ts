@@ -72,7 +72,7 @@ describe('validateRequest', () => {
         'the last message must be from the user (messages[0] is \'assistant\')',
         'scope must be a string (got number)',
         'params.temperature must be a number from 0 to 2 (got 3)',
-        'unknown option "colour" (known: requestId, signal, scope, params)',
+        'unknown option "colour" (known: requestId, signal, scope, params, tenant, traceContext)',
       ]);
     });
 
@@ -176,7 +176,7 @@ describe('validateRequest', () => {
 
   describe('options', () => {
     it('refuses an unknown option, naming the known ones', () => {
-      expect(problems('Hi', { colour: 'red', params: { seed: 1 } })).toEqual(['unknown option "colour" (known: requestId, signal, scope, params)']);
+      expect(problems('Hi', { colour: 'red', params: { seed: 1 } })).toEqual(['unknown option "colour" (known: requestId, signal, scope, params, tenant, traceContext)']);
     });
 
     it('takes the request id, the scope and the signal it is given', () => {

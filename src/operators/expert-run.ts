@@ -20,7 +20,7 @@
  */
 import { asyncScheduler, defer, Observable, retry, throwError, timer, type SchedulerLike, type Unsubscribable } from 'rxjs';
 import { ExpertError, isRetriable } from '../errors';
-import type { Expert, ExpertTask } from '../ports';
+import type { AttemptEnd, AttemptTrace, AttemptTracer, Expert, ExpertTask } from '../ports';
 import { backoffDelay } from '../strategies/backoff';
 import type { DeadlineTicker } from './deadline-ticker';
 import { watchDeadlines, type ExpertDeadlines } from './expert-deadlines';
@@ -56,6 +56,12 @@ export interface ExpertRunDeps {
   readonly ticker?: DeadlineTicker;
   /** Called when a retry's wait starts, before it waits. */
   readonly onRetry?: (notice: RetryNotice) => void;
+  /**
+   * Traces each attempt (the plugin's `tracing` option). Absent (the default): nothing is added.
+   * Present: each attempt gets a span, ended on its complete, error or unsubscribe, and one
+   * pass-through call per token (no span event, attribute or allocation per token).
+   */
+  readonly traceAttempt?: AttemptTracer;
 }
 
 /** The task an expert gets, without the attempt number (the run adds it). */
@@ -71,16 +77,17 @@ export const expertRun = (
   expert: Expert,
   task: RunTask | TaskSource,
   progress: RunProgress,
-  { retry: policy, deadlines = {}, onRetry, ticker }: ExpertRunDeps,
+  { retry: policy, deadlines = {}, onRetry, ticker, traceAttempt }: ExpertRunDeps,
   scheduler: SchedulerLike = asyncScheduler,
 ): Observable<string> => {
-  const attempt$ = new Observable<string>((subscriber) => {
+  const untraced$ = new Observable<string>((subscriber) => {
     const attempt = ++progress.attempts;
     progress.tokens = 0;
     watchDeadlines(subscriber, progress, deadlines, scheduler, expert.id, ticker);
     let tokens$: Observable<string>;
     try {
-      tokens$ = expert.stream(isTaskSource(task) ? task.taskFor(attempt) : { ...task, attempt });
+      const made = isTaskSource(task) ? task.taskFor(attempt) : { ...task, attempt };
+      tokens$ = expert.stream(traced === undefined ? made : traced.start(made));
     } catch (error) {
       subscriber.error(error);
       return;
@@ -88,6 +95,8 @@ export const expertRun = (
     // The expert emits straight into retry's subscriber: no hop of ours on the token path.
     tokens$.subscribe(subscriber);
   });
+  const traced = traceAttempt === undefined ? undefined : tracedAttempts(traceAttempt, expert, progress);
+  const attempt$ = traced === undefined ? untraced$ : traced.wrap(untraced$);
   const delay = (error: unknown, count: number): Observable<unknown> => (!isRetriable(error)
     ? throwError(() => error)
     : defer(() => {
@@ -99,4 +108,25 @@ export const expertRun = (
       return timer(delayMs, scheduler);
     }));
   return attempt$.pipe(retry({ count: policy.maxRetries, delay }));
+};
+
+/** Per run: the current attempt's span, started with its task and ended with the attempt (deadline errors included). */
+const tracedAttempts = (traceAttempt: AttemptTracer, expert: Expert, progress: RunProgress) => {
+  let current: AttemptTrace | undefined;
+  return {
+    start: (task: ExpertTask): ExpertTask => {
+      current = traceAttempt(expert, task, () => progress.tokens);
+      return current.task;
+    },
+    wrap: (attempt$: Observable<string>): Observable<string> => new Observable<string>((subscriber) => {
+      current = undefined;
+      const end = (how: AttemptEnd): void => current?.end(how);
+      const inner = attempt$.subscribe({
+        next: (token) => subscriber.next(token),
+        error: (error: unknown) => { end({ outcome: 'failed', error }); subscriber.error(error); },
+        complete: () => { end({ outcome: 'ok' }); subscriber.complete(); },
+      });
+      return () => { inner.unsubscribe(); end({ outcome: 'cancelled' }); };
+    }),
+  };
 };

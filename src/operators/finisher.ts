@@ -6,7 +6,7 @@
  * terminal event becomes an `error` event (kind `system`). Nothing passes after the terminal.
  */
 import type { SchedulerLike, Subscriber } from 'rxjs';
-import { isHandoff, type ChainEvent } from '../chain-events';
+import { isHandoff, type ChainEvent, type TimingEvent } from '../chain-events';
 import { isTerminal, type PipelineEvent, type TerminalEvent } from '../events';
 import type { BottleneckRules, Pricing } from '../metrics';
 import type { SystemErrorReporter } from '../ports';
@@ -24,6 +24,8 @@ export interface FinishDeps {
   readonly onEnd?: (requestId: string) => void;
   /** Prices per model: adds `cost` to the metrics. */
   readonly pricing?: Pricing;
+  /** Told every stage timing fact (tracing's stage spans); never called per token. */
+  readonly onTiming?: (event: TimingEvent) => void;
 }
 
 const DEFAULT_RULES = defaultBottleneckRules(100);
@@ -49,6 +51,7 @@ export class Finisher implements StageSink {
     } else if (isTerminal(event)) {
       this.end(event);
     } else if (event.type === 'timing' || event.type === 'experts-started') {
+      if (event.type === 'timing') this.deps.onTiming?.(event);
       this.ledger.note(event);
     } else if (isHandoff(event)) {
       this.error(new Error(`internal hand-off "${event.type}" reached the end of the chain`));

@@ -13,10 +13,10 @@
  * request's data travels on its events.
  */
 import { of, pipe, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import type { ChainEvent, RequestEvent } from '../chain-events';
+import type { ChainEvent, RequestEvent, TimingEvent } from '../chain-events';
 import type { PipelineEvent } from '../events';
 import type { BottleneckRules, Pricing } from '../metrics';
-import type { CacheWriter, Coordinator, OutputGuard, ResponseCache, Router, SystemErrorReporter, Validator, ExpertStatus, RouteInput } from '../ports';
+import type { AttemptTracer, CacheWriter, Coordinator, OutputGuard, ResponseCache, Router, SystemErrorReporter, Validator, ExpertStatus, RouteInput } from '../ports';
 import { cacheLookup } from '../operators/cache-lookup';
 import type { ExpertDeadlines } from '../operators/expert-deadlines';
 import type { RetryPolicy } from '../operators/expert-run';
@@ -60,6 +60,8 @@ export interface ChainDeps {
   readonly onEnd: (requestId: string) => void;
   readonly coordinator?: Coordinator;
   readonly pricing?: Pricing;
+  /** Tracing hooks (the plugin's `tracing` option); absent: nothing traced. */
+  readonly tracing?: { readonly onTiming: (event: TimingEvent) => void; readonly traceAttempt: AttemptTracer };
 }
 
 /** Runs one request to its terminal event; `cancel$` emits a reason to cancel it. */
@@ -88,7 +90,11 @@ export const buildChain = (deps: ChainDeps): Chain => {
   const coordinate: Coordinate | undefined = coordinator === undefined
     ? undefined
     : (key, execute, work$) => coordinatedExecution(key, execute, work$, { clock: scheduler, reportSystemError, coordinator });
-  const fanOutOperator = fanOutExperts({ retry: deps.retry, deadlines: deps.deadlines, breakers: deps.breakers, slots: deps.slots, reportSystemError }, scheduler);
+  const { tracing } = deps;
+  const fanOutOperator = fanOutExperts({
+    retry: deps.retry, deadlines: deps.deadlines, breakers: deps.breakers, slots: deps.slots, reportSystemError,
+    ...(tracing === undefined ? {} : { traceAttempt: tracing.traceAttempt }),
+  }, scheduler);
   const fuseOperator = fuse({ timeoutMs: deps.fusionTimeoutMs, reportSystemError }, scheduler);
   const operators: ChainOperators = {
     validate: validate({ limits: deps.limits, validator: deps.validator, inputGuard: deps.inputGuard }, scheduler),
@@ -99,7 +105,8 @@ export const buildChain = (deps: ChainDeps): Chain => {
     execution: singleFlight(pipe(fanOutOperator, fuseOperator), { coordinate }),
     guard: guard({ guard: deps.guard }, scheduler),
     storeAnswer: storeAnswer({ cache: deps.cache, writer: deps.writer, reportSystemError }, scheduler),
-    finish: finish({ bottlenecks: deps.bottlenecks, reportSystemError, onEnd: deps.onEnd, ...(deps.pricing === undefined ? {} : { pricing: deps.pricing }) }, scheduler),
+    finish: finish({ bottlenecks: deps.bottlenecks, reportSystemError, onEnd: deps.onEnd, ...(deps.pricing === undefined ? {} : { pricing: deps.pricing }),
+      ...(tracing === undefined ? {} : { onTiming: tracing.onTiming }) }, scheduler),
   };
   const preflight = pipe(operators.validate, operators.plan, operators.cacheLookup);
   const execution = pipe(operators.execution, operators.guard, operators.storeAnswer);

@@ -1,5 +1,6 @@
 /** The facade: `new DialoguePlugin(options)` and its request methods (DESIGN section 2). */
 import { randomUUID } from 'node:crypto';
+import type { Context } from '@opentelemetry/api';
 import { asyncScheduler, catchError, filter, firstValueFrom, lastValueFrom, Observable, of, type SchedulerLike, type Subscription } from 'rxjs';
 import { eachValueFrom } from 'rxjs-for-await';
 import type { DialogueInput, GenerationParams } from '../conversation';
@@ -13,12 +14,14 @@ import { defaultRouter } from '../strategies/default-router';
 import { userErrorEvent } from '../strategies/error-events';
 import { resolveFusion } from '../strategies/fusion-registry';
 import { defaultGuard } from '../strategies/output-guard';
+import { redactedError } from '../strategies/redacted-error';
 import { createRouteBuilder, registerExperts } from '../strategies/route-builder';
 import { createCacheWriter, WRITE_TIMEOUT_FACTOR, type CacheWriter } from './cache-writer';
 import { CancelRegistry } from './cancel-registry';
 import { buildChain, type ChainOperators, type RunRequest } from './chain';
 import { memoryCache } from './memory-cache';
 import { resolveNumbers, type DialoguePluginOptions } from './options';
+import { createRequestTracing, resolveTracer, type RequestTracing } from './request-tracing';
 
 /** Per-request options of `process`, `stream` and `ask`. */
 export interface ProcessOptions {
@@ -30,6 +33,10 @@ export interface ProcessOptions {
   readonly scope?: string;
   /** Generation parameters for every expert (merged over each expert's own params); part of the cache key. */
   readonly params?: GenerationParams;
+  /** Who the request runs for (the server passes its tenant): handed to `onSystemError` and put on the request span. */
+  readonly tenant?: string;
+  /** The parent of the request's span when tracing (e.g. `propagation.extract` of an incoming `traceparent`); default: the active context. */
+  readonly traceContext?: Context;
 }
 
 const optionsObject = (options: unknown): Partial<Record<keyof ProcessOptions, unknown>> =>
@@ -58,6 +65,9 @@ export class DialoguePlugin {
   private readonly coordinator: Coordinator | undefined;
   private readonly remoteCancels: Subscription | undefined;
   private readonly reportSystemError: (error: unknown, context: SystemErrorContext) => void;
+  /** Tenants of the requests in flight that named one (for `onSystemError`'s context). */
+  private readonly tenants = new Map<string, string>();
+  private readonly tracing: RequestTracing | undefined;
   private closing: Promise<void> | undefined;
 
   /** Checks every option (one TypeError listing all problems) and builds the chain once. */
@@ -73,9 +83,16 @@ export class DialoguePlugin {
     this.breakers = createCircuitBreakers([...registered.keys()], numbers.breaker, () => time.now());
     this.coordinator = options.coordination;
     const hook = options.onSystemError;
+    const tracer = resolveTracer(options.tracing);
+    this.tracing = tracer === undefined ? undefined : createRequestTracing(tracer, time);
+    // What the hook sees is redacted with the built-in rules, whatever the output guard: an
+    // upstream's error text may quote a key, and alerting tools keep what they are sent.
+    const redact = hook === undefined ? undefined : defaultGuard();
     this.reportSystemError = (error, context) => {
+      if (hook === undefined || redact === undefined) return;
+      const tenant = context.tenant ?? this.tenants.get(context.requestId);
       try {
-        hook?.(error, context);
+        hook(redactedError(error, (text) => redact.apply(text)), tenant === undefined ? context : { ...context, tenant });
       } catch {
         // An alerting hook that throws must not break the request.
       }
@@ -106,6 +123,7 @@ export class DialoguePlugin {
       onEnd: (requestId) => this.requests.release(requestId),
       coordinator: options.coordination,
       ...(options.pricing === undefined ? {} : { pricing: options.pricing }),
+      ...(this.tracing === undefined ? {} : { tracing: this.tracing }),
     });
     this.run = chain.run;
     this.operators = chain.operators;
@@ -124,15 +142,32 @@ export class DialoguePlugin {
     return new Observable<PipelineEvent>((subscriber) => {
       const opts = optionsObject(options);
       const requestId = typeof opts.requestId === 'string' ? opts.requestId : randomUUID();
+      const tenant = typeof opts.tenant === 'string' ? opts.tenant : undefined;
+      const events$ = this.request(requestId, input, options);
+      if (this.tracing === undefined) return events$.subscribe(subscriber);
+      const parent = isContext(opts.traceContext) ? opts.traceContext : undefined;
+      return this.tracing.traced(requestId, parent, tenant, events$).subscribe(subscriber);
+    });
+  }
+
+  /** One request's events (refused, or run by the chain); registers it while it runs. */
+  private request(requestId: string, input: DialogueInput, options: ProcessOptions | undefined): Observable<PipelineEvent> {
+    return new Observable<PipelineEvent>((inner) => {
+      const opts = optionsObject(options);
       const at = this.time.now();
       const signal = opts.signal instanceof AbortSignal ? opts.signal : undefined;
       const refusal = this.closing !== undefined ? 'plugin closed'
         : this.requests.has(requestId) ? 'duplicate-request'
           : signal?.aborted === true ? 'aborted' : undefined;
-      if (refusal !== undefined) return this.refused(requestId, at, refusal).subscribe(subscriber);
+      if (refusal !== undefined) return this.refused(requestId, at, refusal).subscribe(inner);
       const cancel$ = this.requests.enter(requestId, signal);
-      subscriber.add(cancel$); // the request ended: drop it from the registry
-      return this.run({ type: 'request', requestId, at, input, options }, cancel$).subscribe(subscriber);
+      inner.add(cancel$); // the request ended: drop it from the registry
+      const tenant = opts.tenant;
+      if (typeof tenant === 'string') {
+        this.tenants.set(requestId, tenant);
+        inner.add(() => this.tenants.delete(requestId));
+      }
+      return this.run({ type: 'request', requestId, at, input, options }, cancel$).subscribe(inner);
     });
   }
 
@@ -226,6 +261,9 @@ export class DialoguePlugin {
     return of<PipelineEvent[]>({ type: 'start', requestId, at }, { type: 'metrics', requestId, metrics: { ...EMPTY_METRICS, stages: {}, experts: {}, bottlenecks: [] } }, terminal);
   }
 }
+
+const isContext = (value: unknown): value is Context =>
+  typeof value === 'object' && value !== null && typeof (value as { getValue?: unknown }).getValue === 'function';
 
 const textOrThrow = (event: TerminalEvent): string => {
   switch (event.type) {

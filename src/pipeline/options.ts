@@ -4,6 +4,7 @@ import type { Pricing } from '../metrics';
 import type { Clock, Coordinator, Expert, FusionStrategy, OutputGuard, ResponseCache, Router, SystemErrorContext, Validator } from '../ports';
 import type { FusionName } from '../strategies/fusion-registry';
 import type { InjectionHeuristic } from '../strategies/injection-heuristics';
+import type { TracingOption } from './request-tracing';
 
 /** Options of {@link DialoguePlugin}; everything but `experts` has a default. */
 export interface DialoguePluginOptions {
@@ -46,6 +47,12 @@ export interface DialoguePluginOptions {
   readonly coordination?: Coordinator;
   /** Prices per model (per million input and output tokens): adds `cost` to every request's metrics. */
   readonly pricing?: Pricing;
+  /**
+   * OpenTelemetry tracing (through `@opentelemetry/api` only). Default off: no span is created.
+   * `true`: spans from `trace.getTracer('dialogue-pipeline')` (your registered provider);
+   * `{ tracer }`: spans from that tracer. See docs/DESIGN-NOTES.md, "Tracing".
+   */
+  readonly tracing?: TracingOption;
   /** Default: the scheduler's clock. */
   readonly clock?: Clock;
   /** Default: `asyncScheduler` (virtual inside `TestScheduler.run`). */
@@ -123,6 +130,10 @@ export const resolveNumbers = (options: DialoguePluginOptions): ResolvedNumbers 
   const inputGuard = group(problems, raw, 'inputGuard');
   if (inputGuard?.injection !== undefined && !['flag', 'block', 'off'].includes(inputGuard.injection as string)) {
     problems.push("inputGuard.injection must be 'flag', 'block' or 'off'");
+  }
+  const tracing = raw.tracing;
+  if (tracing !== undefined && typeof tracing !== 'boolean' && !(isObject(tracing) && (tracing.tracer === undefined || (isObject(tracing.tracer) && typeof tracing.tracer.startSpan === 'function')))) {
+    problems.push('tracing must be a boolean or { tracer?: Tracer }');
   }
   if (retry?.random !== undefined && typeof retry.random !== 'function') problems.push('retry.random must be a function');
   if (raw.pricing !== undefined) {

@@ -11,6 +11,7 @@
  * the `authorization` header and nowhere else: no message, event or log line quotes it, a URL,
  * a header value or a response body.
  */
+import { propagation } from '@opentelemetry/api';
 import { createParser } from 'eventsource-parser';
 import { Observable, type Subscriber } from 'rxjs';
 import { ExpertError } from '../errors';
@@ -98,7 +99,7 @@ export function openAICompatibleExpert(options: OpenAICompatibleExpertOptions): 
         model, messages, stream: true, ...(includeUsage ? { stream_options: { include_usage: true } } : {}), ...params, ...wireParams(task.params),
       });
       const reading = { graceMs: includeUsage ? graceMs : 0, reportUsage: task.reportUsage };
-      readAnswer(id, request, body, controller.signal, subscriber, reading).then(
+      readAnswer(id, withTraceContext(request, task), body, controller.signal, subscriber, reading).then(
         () => subscriber.complete(),
         (error: unknown) => {
           if (!subscriber.closed) subscriber.error(error); // closed: the rejection is our own abort, kept silent
@@ -106,8 +107,19 @@ export function openAICompatibleExpert(options: OpenAICompatibleExpertOptions): 
       );
       return () => controller.abort();
     });
-  return { id, model, version: options.version ?? '1', params, stream };
+  return { id, model, version: options.version ?? '1', params, provider: 'openai', stream };
 }
+
+/**
+ * The request with the attempt's trace context injected into its headers (W3C `traceparent`
+ * with the globally registered propagator) when the plugin traces; as it is otherwise.
+ */
+const withTraceContext = (request: PreparedRequest, task: ExpertTask): PreparedRequest => {
+  if (task.traceContext === undefined) return request;
+  const headers = new Headers(request.headers);
+  propagation.inject(task.traceContext, headers, { set: (carrier, key, value) => carrier.set(key, value) });
+  return { ...request, headers };
+};
 
 /** How to read the end of a stream: how long to wait for usage after the finish, and where usage goes. */
 interface Reading { readonly graceMs: number; readonly reportUsage: ExpertTask['reportUsage'] }

@@ -15,7 +15,7 @@ import { isRequestId } from './request-id';
 const validation = E.getApplicativeValidation(NEA.getSemigroup<string>());
 const collect = sequenceS(validation);
 
-const KNOWN_OPTIONS = ['requestId', 'signal', 'scope', 'params'];
+const KNOWN_OPTIONS = ['requestId', 'signal', 'scope', 'params', 'tenant', 'traceContext'];
 
 /** Limits the built-in checks apply. */
 export interface RequestLimits extends InputLimits { readonly maxScopeChars: number }
@@ -39,6 +39,14 @@ const checkScope = (value: unknown, limits: RequestLimits): Checked<string | und
 
 const checkSignal = (value: unknown): Checked<AbortSignal | undefined> =>
   value === undefined || value instanceof AbortSignal ? E.right(value) : fail('signal must be an AbortSignal');
+
+const checkTenant = (value: unknown, limits: RequestLimits): Checked<string | undefined> =>
+  (value === undefined || (typeof value === 'string' && value.length > 0 && value.length <= limits.maxScopeChars && !C0_CONTROL.test(value))
+    ? E.right(value) : fail(`tenant must be a string of 1-${limits.maxScopeChars} characters with no control characters`));
+
+const checkTraceContext = (value: unknown): Checked<true> =>
+  (value === undefined || (typeof value === 'object' && value !== null && typeof (value as { getValue?: unknown }).getValue === 'function')
+    ? E.right(true) : fail('traceContext must be an OpenTelemetry Context'));
 
 const checkOptionKeys = (options: Record<string, unknown>): Checked<true> => {
   const unknown = Object.keys(options).filter((key) => !KNOWN_OPTIONS.includes(key));
@@ -69,6 +77,8 @@ export const validateRequest = (
     scope: checkScope(opts.scope, limits),
     signal: checkSignal(opts.signal),
     params: checkParams(opts.params),
+    tenant: checkTenant(opts.tenant, limits),
+    traceContext: checkTraceContext(opts.traceContext),
     keys: checkOptionKeys(opts),
   });
   return pipe(

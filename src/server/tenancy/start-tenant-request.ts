@@ -2,10 +2,11 @@
  * How a route runs the caller's request: admitted by the tenant's limits (a 429 is thrown before
  * anything is sent), under the tenant's request ids and cache scope (`tenant-requests.ts`),
  * counted in the metrics and noted for the log line. The tenant's slot is given back when the
- * events end or the response closes, whichever comes first.
+ * events end or the response closes, whichever comes first. The plugin is told the tenant (for
+ * `onSystemError` and the request span) and, when the client sent a `traceparent`, its trace.
  */
 import type { Observable } from 'rxjs';
-import type { PipelineEvent } from '../../index';
+import { incomingTraceContext, type PipelineEvent } from '../../index';
 import { internalError } from '../http-error';
 import { recordEvents } from '../logging/request-record';
 import type { RouteContext } from '../route';
@@ -20,13 +21,14 @@ export interface StartedRequest {
 
 /** Starts `run` for the caller's tenant (see the file comment); throws the 429 when a limit is reached. */
 export const startTenantRequest = (
-  { res, server, tenant, record }: RouteContext,
+  { req, res, server, tenant, record }: RouteContext,
   call: RunCall,
   run: (options: RunOptions) => Observable<PipelineEvent>,
 ): StartedRequest => {
   if (tenant === undefined) throw internalError();
   const release = server.limits.admit(tenant);
-  const started = server.requests.start(tenant, call, release);
+  const traceContext = incomingTraceContext(req.headers);
+  const started = server.requests.start(tenant, traceContext === undefined ? call : { ...call, traceContext }, release);
   record.requestId = started.requestId;
   if (res.destroyed) started.end();
   else res.once('close', started.end);

@@ -17,14 +17,22 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { finalize, map, type Observable } from 'rxjs';
+import type { Context } from '@opentelemetry/api';
 import { isRequestId, type PipelineEvent } from '../../index';
 import type { ServedPlugin } from '../route';
 
 /** What a client asked for. */
-export interface RunCall { readonly requestId?: unknown; readonly scope?: unknown }
+export interface RunCall { readonly requestId?: unknown; readonly scope?: unknown; readonly traceContext?: Context }
 
 /** The options a run gives the plugin (`requestId` and `scope` unchecked: the plugin checks them). */
-export interface RunOptions { readonly requestId: string | undefined; readonly scope: string | undefined }
+export interface RunOptions {
+  readonly requestId: string | undefined;
+  readonly scope: string | undefined;
+  /** The tenant, for the plugin's `onSystemError` context and request span. */
+  readonly tenant: string;
+  /** The caller's trace (an incoming `traceparent`), parent of the request's span. */
+  readonly traceContext?: Context;
+}
 
 /** One admitted request of a tenant. */
 export interface TenantRun {
@@ -74,7 +82,10 @@ export const createTenantRequests = (plugin: Pick<ServedPlugin, 'cancel'>): Tena
       ended = true;
       onEnd();
     };
-    const options = { requestId: pluginId as string | undefined, scope: tenantScope(tenant, call.scope) as string | undefined };
+    const options: RunOptions = {
+      requestId: pluginId as string | undefined, scope: tenantScope(tenant, call.scope) as string | undefined, tenant,
+      ...(call.traceContext === undefined ? {} : { traceContext: call.traceContext }),
+    };
     const events = (run: (options: RunOptions) => Observable<PipelineEvent>): Observable<PipelineEvent> => {
       // Called now, so a plugin that throws fails the route (a 500), not the stream.
       const events$ = run(options);
