@@ -14,6 +14,7 @@ export type {
   Coordinator, FlightClaim, FlightLeader, FlightFollower, FlightRecord, SharedEvent, RemoteCancel,
   Clock, SystemErrorContext, SystemErrorReporter, CacheWriter,
 } from './ports';
+export type { ChatMessage, ChatRole, GenerationParams, Usage, DialogueInput } from './conversation';
 export type { PipelineMetrics, ExpertMetrics, Stage, CacheFault, BottleneckRules } from './metrics';
 
 // The operators: compose your own chain (README, "Compose your own chain").
