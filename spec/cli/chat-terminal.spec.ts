@@ -52,8 +52,15 @@ describe('dialogue --chat on a terminal', () => {
       screen += text;
       waiters = waiters.filter((check) => !check());
     });
-    const shows = (pattern: RegExp, from = 0): Promise<void> => new Promise((resolve) => {
-      const check = (): boolean => pattern.test(screen.slice(from)) && (resolve(), true);
+    /** Resolves once the screen (from `from` on) matches; fails after 20 s showing the screen, so a hang says where it stopped. */
+    const shows = (pattern: RegExp, from = 0): Promise<void> => new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the screen never showed ${pattern}:\n${JSON.stringify(screen)}`)), 20_000);
+      const check = (): boolean => {
+        if (!pattern.test(screen.slice(from))) return false;
+        clearTimeout(timer);
+        resolve();
+        return true;
+      };
       if (!check()) waiters.push(check);
     });
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
@@ -73,8 +80,8 @@ describe('dialogue --chat on a terminal', () => {
     type('How are you?\r');
     await shows(/Answer \(\d+ ms\):\r?\nFine, thanks\./, mark);
     expect(messagesOf((await upstream.request(1)).body)).toEqual([{ role: 'user', content: 'How are you?' }]);
-    await shows(/Bottlenecks[^\n]*\r?\n[\s\S]*> $/, mark);
+    await shows(/Bottlenecks[^\n]*\r?\n[\s\S]*> (\x1b\[\d+G)?$/, mark); // readline moves the cursor after its prompt
     type(CTRL_D);
     expect(await exited).toBe(0);
-  }, 30_000);
+  }, 45_000);
 });
