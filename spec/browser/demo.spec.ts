@@ -51,6 +51,12 @@ const ask = async (page: Page, prompt: string): Promise<void> => {
   await page.click('#ask');
 };
 
+/** The conversation panel's turns: role and text. */
+const turns = (page: Page) => page.$$eval('#conversation .turn', (elements) => elements.map((turn) => [(turn as HTMLElement).dataset.role, turn.textContent]));
+
+/** The fused answer as the server sent it in `complete` (the page shows it split into blocks): the last assistant turn. */
+const fusedText = (page: Page) => page.$eval('#conversation', (element) => Array.from(element.querySelectorAll('.turn-assistant')).at(-1)?.textContent ?? '');
+
 /** The page's lanes: expert id, state and text. */
 const lanes = (page: Page) => page.$$eval('.lane', (elements) => elements.map((lane) => ({
   id: (lane as HTMLElement).dataset.expert,
@@ -192,9 +198,32 @@ describe('the demo page (GET /) in headless Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'demo.png'), fullPage: true });
   });
 
-  it('answers the same question again from the cache, with the badge, still as text', async () => {
+  it('sends a follow-up with the whole conversation, and shows the earlier turns as text', async () => {
+    const first = await fusedText(page);
+    const request = page.waitForRequest((r) => r.url().endsWith('/api/dialogue'));
+    await ask(page, 'And at sunset?');
+    expect(JSON.parse((await request).postData() ?? '{}')).toEqual(expect.objectContaining({ messages: [
+      { role: 'user', content: 'Why is the sky blue? Answer briefly.' },
+      { role: 'assistant', content: first },
+      { role: 'user', content: 'And at sunset?' },
+    ] }));
+    await page.locator('#status[data-state="complete"]').waitFor();
+    expect(await page.textContent('#cache-badge')).toBe('cache miss'); // the same experts' answers, but another conversation
+    expect(await turns(page)).toEqual([
+      ['user', 'Why is the sky blue? Answer briefly.'], ['assistant', first],
+      ['user', 'And at sunset?'], ['assistant', await fusedText(page)],
+    ]);
+    expect(await page.locator('img').count()).toBe(0); // the answers' tags stay text in the conversation too
+  });
+
+  it('New chat clears the conversation: the same question is then answered from the cache, with the badge, still as text', async () => {
+    await page.click('#new-chat');
+    expect(await turns(page)).toEqual([]);
+    expect(await page.isHidden('#conversation')).toBe(true);
     const started = sum((expert) => expert.stats.started);
+    const request = page.waitForRequest((r) => r.url().endsWith('/api/dialogue'));
     await ask(page, 'Why is the sky blue? Answer briefly.');
+    expect(JSON.parse((await request).postData() ?? '{}').messages).toEqual([{ role: 'user', content: 'Why is the sky blue? Answer briefly.' }]);
     await page.locator('#status[data-state="complete"]').waitFor();
     expect(await page.textContent('#cache-badge')).toBe('cache hit');
     expect(await page.textContent('#status')).toContain('from the cache');

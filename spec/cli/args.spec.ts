@@ -18,6 +18,7 @@ describe('parseCliArgs', () => {
   it('leaves fusion, cache file and config undefined for a bare prompt (the set-up or the defaults decide)', () => {
     expect(options(['What is a monad?'])).toEqual({
       prompt: 'What is a monad?', fusion: undefined, scope: undefined, cacheFile: undefined, config: undefined, json: false, color: true,
+      chat: false, system: undefined,
     });
   });
 
@@ -33,6 +34,7 @@ describe('parseCliArgs', () => {
   it('reads every option', () => {
     expect(options(['--fusion', 'sections', '--scope', 'team-a', '--cache-file', '/tmp/x.sqlite', '--config', 'my.json', '--json', '--no-color', 'q'])).toEqual({
       prompt: 'q', fusion: 'sections', scope: 'team-a', cacheFile: '/tmp/x.sqlite', config: 'my.json', json: true, color: false,
+      chat: false, system: undefined,
     });
     expect(options(['--fusion=first', 'q']).fusion).toBe('first');
     expect(options(['--no-cache', 'q']).cacheFile).toBe(false);
@@ -76,12 +78,24 @@ describe('parseCliArgs', () => {
   it('rejects an empty --config path', () => {
     expect(usageError(['--config=', 'q'])).toBe('--config needs a path');
   });
+
+  it('reads --chat and --system (a system prompt is valid in one-shot mode too)', () => {
+    expect(options(['--chat', '--system', 'Be brief'])).toEqual(expect.objectContaining({ chat: true, system: 'Be brief', prompt: undefined }));
+    expect(options(['--system=Be brief', 'q'])).toEqual(expect.objectContaining({ chat: false, system: 'Be brief', prompt: 'q' }));
+    expect(options(['--chat', '--json']).json).toBe(true);
+  });
+
+  it('rejects --chat with a prompt argument, and a blank or missing --system', () => {
+    expect(usageError(['--chat', 'q'])).toBe('--chat reads its prompts from the terminal, one per line: give no prompt argument');
+    expect(usageError(['--system', ' ', 'q'])).toBe('--system must not be blank');
+    expect(usageError(['q', '--system'])).toMatch(/--system/);
+  });
 });
 
 describe('usage', () => {
   it('documents every option', () => {
     const text = usage();
-    for (const option of ['--config PATH', '--fusion best|first|sections', '--scope S', '--cache-file PATH', '--no-cache', '--json', '--no-color', '-h, --help']) {
+    for (const option of ['--config PATH', '--fusion best|first|sections', '--scope S', '--cache-file PATH', '--no-cache', '--json', '--no-color', '--system TEXT', '--chat', '/new', '/exit', '-h, --help']) {
       expect(text).toContain(option);
     }
     expect(text).toContain(`./${DEFAULT_CACHE_FILE}`);

@@ -50,6 +50,17 @@ describe('run with an OpenAI-compatible server', () => {
 
   const writeConfig = (config: unknown): void => fs.writeFileSync(path.join(dir, DEFAULT_CONFIG_FILE), JSON.stringify(config, null, 2));
 
+  it('sends --system as a system message before the prompt in one-shot mode', async () => {
+    server = await fakeOpenAIServer([streamed]);
+    writeConfig({ experts: [{ id: 'fake', provider: 'openai-compatible', baseURL: server.baseURL, model: 'fake-model' }] });
+    const out = terminal();
+    expect(await run(request({ system: 'Answer in French', cacheFile: false }), { io: out.io, cwd: dir, setup: setupFrom({}) })).toBe(0);
+    expect((JSON.parse((await server.request(0)).body) as { messages: unknown }).messages).toEqual([
+      { role: 'system', content: 'Answer in French' }, { role: 'user', content: 'Say hi' },
+    ]);
+    expect(out.stdout.text()).toContain('Hi there');
+  });
+
   it('streams the answer of the expert a dialogue.config.json declares, then answers again from its SQLite cache', async () => {
     server = await fakeOpenAIServer([streamed]);
     writeConfig({

@@ -47,7 +47,7 @@ describe('readJsonBody (through POST /api/dialogue)', () => {
   it.each([
     ['an empty body', '', 'Request body is empty; expected a JSON object'],
     ['invalid UTF-8', Buffer.from([0x7b, 0xff, 0x7d]), 'Request body is not valid UTF-8'],
-    ['an array', '["hi"]', 'Request body must be a JSON object { "prompt": string, "requestId"?: string, "scope"?: string }'],
+    ['an array', '["hi"]', 'Request body must be a JSON object { "prompt": string } or { "messages": [{ "role", "content" }, ...] }, with "params"?, "requestId"?, "scope"?'],
   ])('answers 400 for %s', async (_what, body, message) => {
     const response = await fetch(url(), { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect(response.status).toBe(400);

@@ -30,6 +30,10 @@ export interface CliOptions {
   readonly json: boolean;
   /** False when `--no-color` was given (NO_COLOR and the terminal are checked elsewhere). */
   readonly color: boolean;
+  /** `--chat`: an interactive session (prompts read line by line, history kept) instead of one prompt. */
+  readonly chat: boolean;
+  /** `--system TEXT`: the system prompt, sent first in every request; undefined when not given. */
+  readonly system: string | undefined;
 }
 
 /** The outcome of parsing: run with options, show the help, or a usage error to report (exit 2). */
@@ -46,6 +50,8 @@ const OPTIONS = {
   'no-cache': { type: 'boolean' },
   json: { type: 'boolean' },
   'no-color': { type: 'boolean' },
+  chat: { type: 'boolean' },
+  system: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -83,6 +89,10 @@ export const parseCliArgs = (argv: readonly string[]): ParsedArgs => {
   if (values['cache-file'] === '') return { kind: 'usage-error', message: '--cache-file needs a path' };
   if (values.config === '') return { kind: 'usage-error', message: '--config needs a path' };
   if (values.scope !== undefined && values.scope.trim() === '') return { kind: 'usage-error', message: '--scope must not be blank' };
+  if (values.system !== undefined && values.system.trim() === '') return { kind: 'usage-error', message: '--system must not be blank' };
+  if (values.chat === true && positionals.length > 0) {
+    return { kind: 'usage-error', message: '--chat reads its prompts from the terminal, one per line: give no prompt argument' };
+  }
   const prompt = positionals.length === 0 ? undefined : positionals.join(' ');
   return {
     kind: 'run',
@@ -94,6 +104,8 @@ export const parseCliArgs = (argv: readonly string[]): ParsedArgs => {
       config: values.config,
       json: values.json === true,
       color: values['no-color'] !== true,
+      chat: values.chat === true,
+      system: values.system,
     },
   };
 };
@@ -104,6 +116,7 @@ export const MISSING_PROMPT = 'Missing prompt: give it as an argument, or pipe i
 /** The `--help` text; every option and environment variable is documented here. */
 export const usage = (program = 'npm start --'): string => `Usage: ${program} [options] "your prompt"
        echo "your prompt" | ${program} [options]
+       ${program} --chat [options]
 
 Asks several LLM experts the prompt at once, streams their answers live, one lane per
 expert, then prints the fused answer and a stage-timing table. Answers are cached in
@@ -133,6 +146,13 @@ Options:
   --json                        Print every pipeline event as one JSON line (NDJSON)
                                 instead of lanes and tables.
   --no-color                    No colors (the NO_COLOR environment variable does the same).
+  --system TEXT                 System prompt, sent before the conversation (one-shot and chat).
+  --chat                        Interactive chat: type a prompt per line; every turn sends
+                                the whole conversation so far. Ctrl-C while an answer
+                                streams cancels that answer (it is left out of the history)
+                                and the session goes on; Ctrl-C at an empty prompt, Ctrl-D or
+                                /exit ends it (exit 0); /new starts a new conversation.
+                                With --json: every event of every turn as NDJSON.
   -h, --help                    Show this help.
 
 Environment (used only without a config file):

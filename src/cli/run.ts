@@ -5,7 +5,7 @@
  * exit code. Everything outside (streams, terminal, cancellation, clock) is injected.
  */
 import { asyncScheduler, auditTime, connect, EMPTY, ignoreElements, lastValueFrom, merge, takeWhile, tap, type Observable, type SchedulerLike } from 'rxjs';
-import { isTerminal, type PipelineEvent, type TerminalEvent } from '../index';
+import { isTerminal, type ChatMessage, type DialogueInput, type PipelineEvent, type TerminalEvent } from '../index';
 import type { PipelineMetrics } from '../index';
 import { DialoguePlugin } from '../index';
 import type { Expert, ResponseCache } from '../index';
@@ -29,8 +29,17 @@ export interface CliIO {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-/** The parsed options, with the prompt resolved (argument or stdin); `--config` is read before, by `resolveSetup`. */
-export type RunRequest = Omit<CliOptions, 'prompt' | 'config'> & { readonly prompt: string };
+/**
+ * The parsed options, with the prompt resolved (argument or stdin); `--config` is read before, by
+ * `resolveSetup`. `system` (`--system`) is sent as a system message before the prompt.
+ */
+export type RunRequest = Omit<CliOptions, 'prompt' | 'config' | 'chat' | 'system'> & { readonly prompt: string; readonly system?: string };
+
+/** The options a session of several turns shares (`--chat`): a run request without its prompt. */
+export type SessionRequest = Omit<RunRequest, 'prompt'>;
+
+/** How one turn ended: its exit code and, when answered, the answer's text. */
+export interface TurnOutcome { readonly code: ExitCode; readonly answer?: string }
 
 /** What a run depends on; everything but `io` has a default. */
 export interface RunEnv {
@@ -51,18 +60,18 @@ export interface RunEnv {
   readonly scheduler?: SchedulerLike;
 }
 
-const chooseView = (request: RunRequest, io: CliIO, paint: Paint): View => {
+const chooseView = (request: SessionRequest, io: CliIO, paint: Paint): View => {
   if (request.json) return jsonView(io.stdout);
   return io.isTTY ? lanesView(io.stdout, io.columns, paint) : plainView(io.stdout, paint);
 };
 
 /** The cache the flags and the set-up choose; a SQLite file that cannot be used is reported once on stderr (the run goes on without it). */
-const openCache = (request: RunRequest, env: RunEnv): ResponseCache | false =>
+const openCache = (request: SessionRequest, env: RunEnv): ResponseCache | false =>
   openChosenCache(chooseCache(request, env.setup, env.cwd ?? process.cwd()),
     (message) => env.io.stderr.write(`Warning: ${stripControls(message)}\n`));
 
-/** The plugin of a run: the set-up's options, the flags' fusion and cache on top. */
-const createPlugin = (request: RunRequest, env: RunEnv): DialoguePlugin => {
+/** The plugin of a run or a chat session: the set-up's options, the flags' fusion and cache on top. */
+export const createRunPlugin = (request: SessionRequest, env: RunEnv): DialoguePlugin => {
   const { setup } = env;
   return new DialoguePlugin({
     experts: env.experts ?? setup?.experts ?? builtInExperts(),
@@ -100,7 +109,7 @@ const lines = (out: TextSink, text: readonly string[]): void => {
 
 /** Prints the outcome of the request and returns the exit code. */
 const report = (terminal: TerminalEvent | undefined, metrics: PipelineMetrics | undefined, elapsedMs: number,
-  request: RunRequest, io: CliIO, paint: Paint): ExitCode => {
+  request: SessionRequest, io: CliIO, paint: Paint): ExitCode => {
   if (terminal === undefined) {
     io.stderr.write('Error: the request ended without a result\n');
     return EXIT.system;
@@ -129,38 +138,65 @@ const report = (terminal: TerminalEvent | undefined, metrics: PipelineMetrics | 
 };
 
 /**
+ * One request on an open plugin, shown as a one-shot run shows it (lanes or lines, answer,
+ * timings, or NDJSON): resolves with the exit code (0 answered, 1 system error, 2 invalid
+ * request, 130 cancelled by `env.signal`) and the answer. Does not close the plugin. Never rejects.
+ */
+export const runTurn = async (plugin: DialoguePlugin, input: DialogueInput, request: SessionRequest, env: RunEnv): Promise<TurnOutcome> => {
+  const { io } = env;
+  const now = env.now ?? (() => performance.now());
+  const paint = createPaint(!request.json && wantsColor(request.color, io.env ?? {}, io.isTTY));
+  const started = now();
+  let view: View | undefined;
+  try {
+    view = chooseView(request, io, paint);
+    let metrics: PipelineMetrics | undefined;
+    const last = await follow(plugin.process(input, { signal: env.signal, scope: request.scope }), view, env, (event) => {
+      if (event.type === 'metrics') metrics = event.metrics;
+    });
+    view.end();
+    view = undefined;
+    const terminal = last !== undefined && isTerminal(last) ? last : undefined;
+    const code = report(terminal, metrics, now() - started, request, io, paint);
+    return terminal?.type === 'complete' ? { code, answer: terminal.text } : { code };
+  } catch (error) {
+    view?.end();
+    io.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return { code: EXIT.system };
+  }
+};
+
+/** Closes a run's plugin (and its cache); a failure is reported on stderr and turns an ok `code` into a system error. */
+export const closeRunPlugin = async (plugin: DialoguePlugin | undefined, code: ExitCode, io: CliIO): Promise<ExitCode> => {
+  try {
+    await plugin?.close();
+    return code;
+  } catch (error) {
+    io.stderr.write(`Error closing the cache: ${error instanceof Error ? error.message : String(error)}\n`);
+    return code === EXIT.ok ? EXIT.system : code;
+  }
+};
+
+/** The conversation a request sends: the system prompt (when there is one) before `messages`; a lone user prompt stays a plain string. */
+export const withSystem = (system: string | undefined, messages: readonly ChatMessage[]): DialogueInput => {
+  if (system === undefined) return messages.length === 1 && messages[0].role === 'user' ? messages[0].content : messages;
+  return [{ role: 'system', content: system }, ...messages];
+};
+
+/**
  * Runs the request to its end and returns the exit code: 0 answered, 1 system error, 2 invalid
  * request, 130 cancelled. The plugin (and its cache) is closed before it returns, and the
  * cursor is always shown again. Never rejects.
  */
 export const run = async (request: RunRequest, env: RunEnv): Promise<ExitCode> => {
-  const { io } = env;
-  const now = env.now ?? (() => performance.now());
-  const paint = createPaint(!request.json && wantsColor(request.color, io.env ?? {}, io.isTTY));
-  const started = now();
   let plugin: DialoguePlugin | undefined;
-  let view: View | undefined;
   let code: ExitCode;
   try {
-    plugin = createPlugin(request, env);
-    view = chooseView(request, io, paint);
-    let metrics: PipelineMetrics | undefined;
-    const last = await follow(plugin.process(request.prompt, { signal: env.signal, scope: request.scope }), view, env, (event) => {
-      if (event.type === 'metrics') metrics = event.metrics;
-    });
-    view.end();
-    view = undefined;
-    code = report(last !== undefined && isTerminal(last) ? last : undefined, metrics, now() - started, request, io, paint);
+    plugin = createRunPlugin(request, env);
+    code = (await runTurn(plugin, withSystem(request.system, [{ role: 'user', content: request.prompt }]), request, env)).code;
   } catch (error) {
-    view?.end();
-    io.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
+    env.io.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
     code = EXIT.system;
   }
-  try {
-    await plugin?.close();
-  } catch (error) {
-    io.stderr.write(`Error closing the cache: ${error instanceof Error ? error.message : String(error)}\n`);
-    if (code === EXIT.ok) code = EXIT.system;
-  }
-  return code;
+  return closeRunPlugin(plugin, code, env.io);
 };

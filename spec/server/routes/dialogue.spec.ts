@@ -1,4 +1,7 @@
+import { of } from 'rxjs';
+import type { ChatMessage, GenerationParams } from '../../../src/conversation';
 import { isTerminal } from '../../../src/events';
+import type { Expert, ExpertTask } from '../../../src/ports';
 import { memoryCache } from '../../../src/pipeline/memory-cache';
 import { simulatedExpert, type SimulatedExpert } from '../../../src/sources/simulated-expert';
 import { noGuard } from '../../../src/strategies/output-guard';
@@ -6,6 +9,25 @@ import { EventReader, postJson, sseEvents, startDialogueServer, waitFor, type Ru
 
 /** Streams its first token at once, then waits a minute per token: in flight until cancelled (with `noGuard`, which holds no token back). */
 const slowExpert = (id: string): SimulatedExpert => simulatedExpert({ id, answer: 'one two three', tokenDelayMs: 60_000 });
+
+/** An expert that answers with the number of messages it got, and keeps every task. */
+const recordingExpert = (): Expert & { readonly tasks: ExpertTask[] } => {
+  const tasks: ExpertTask[] = [];
+  return {
+    id: 'rec', model: 'rec', version: '1', tasks,
+    stream: (task) => {
+      tasks.push(task);
+      return of(`Heard ${task.messages.length} messages.`);
+    },
+  };
+};
+
+const conversation: readonly ChatMessage[] = [
+  { role: 'system', content: 'Be brief.' },
+  { role: 'user', content: 'What is a monad?' },
+  { role: 'assistant', content: 'A burrito.' },
+  { role: 'user', content: 'And a functor?' },
+];
 
 describe('POST /api/dialogue', () => {
   let running: Running | undefined;
@@ -100,5 +122,57 @@ describe('POST /api/cancel/:requestId', () => {
   it('answers 400 for a request id that is not valid percent-encoding', async () => {
     const response = await fetch(`${running.origin}/api/cancel/%E0%A4%A`, { method: 'POST' });
     expect(response.status).toBe(400);
+  });
+});
+
+describe('POST /api/dialogue with messages', () => {
+  let running: Running | undefined;
+  afterEach(async () => {
+    await running?.close();
+    running = undefined;
+  });
+
+  it('runs the whole conversation, params included, and caches it apart from the bare question', async () => {
+    const expert = recordingExpert();
+    running = await startDialogueServer({ experts: [expert], cache: memoryCache(), guard: noGuard });
+    const params: GenerationParams = { temperature: 0, maxTokens: 64 };
+    const events = await sseEvents(await postJson(`${running.origin}/api/dialogue`, { messages: conversation, params }));
+    expect(events.at(-1)).toEqual(expect.objectContaining({ type: 'complete', text: 'Heard 4 messages.', fromCache: false }));
+    expect(expert.tasks).toHaveLength(1);
+    expect(expert.tasks[0]).toEqual(expect.objectContaining({ prompt: 'And a functor?', messages: conversation, params }));
+
+    const bare = await sseEvents(await postJson(`${running.origin}/api/dialogue`, { prompt: 'And a functor?', params }));
+    expect(bare.at(-1)).toEqual(expect.objectContaining({ type: 'complete', text: 'Heard 1 messages.', fromCache: false }));
+    const again = await sseEvents(await postJson(`${running.origin}/api/dialogue`, { messages: conversation, params }));
+    expect(again.at(-1)).toEqual(expect.objectContaining({ type: 'complete', text: 'Heard 4 messages.', fromCache: true }));
+    expect(expert.tasks).toHaveLength(2);
+  });
+
+  it.each([
+    ['both prompt and messages', { prompt: 'Q?', messages: [{ role: 'user', content: 'Q?' }] }, /^Give either "prompt" or "messages", not both/],
+    ['neither', { requestId: 'r1' }, /^Missing "prompt" or "messages"/],
+    ['messages that is no array', { messages: { role: 'user', content: 'Q?' } }, /^"messages" must be an array of chat messages/],
+  ])('answers 400 for %s, running nothing', async (_what, body, message) => {
+    const expert = recordingExpert();
+    running = await startDialogueServer({ experts: [expert] });
+    const response = await postJson(`${running.origin}/api/dialogue`, body);
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { message: string; code: string } }).error).toEqual(expect.objectContaining({ message: expect.stringMatching(message), code: 'invalid_request' }));
+    expect(expert.tasks).toEqual([]);
+  });
+
+  it('streams the pipeline\'s validation errors for a bad conversation and bad params as one error event', async () => {
+    const expert = recordingExpert();
+    running = await startDialogueServer({ experts: [expert] });
+    const events = await sseEvents(await postJson(`${running.origin}/api/dialogue`, {
+      messages: [{ role: 'user', content: 'Q?' }, { role: 'assistant', content: 'A.' }], params: { temperature: 7 },
+    }));
+    expect(events.at(-1)).toEqual(expect.objectContaining({
+      type: 'error',
+      error: expect.objectContaining({ kind: 'validation', user: true, issues: expect.arrayContaining([
+        expect.stringMatching(/^the last message must be from the user/), expect.stringMatching(/^params\.temperature must be a number from 0 to 2/),
+      ]) }),
+    }));
+    expect(expert.tasks).toEqual([]);
   });
 });

@@ -20,6 +20,12 @@ textarea { width: 100%; min-height: 64px; font: inherit; padding: 8px; border: 1
 .controls { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
 button { font: inherit; padding: 6px 16px; border-radius: 6px; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; }
 button#stop { background: #fff; color: #b3261e; border-color: #b3261e; }
+button#new-chat { background: #fff; color: var(--accent); }
+.conversation { border: 1px solid var(--line); border-radius: 8px; padding: 2px 12px; margin-bottom: 12px; max-height: 320px; overflow-y: auto; }
+.turn { white-space: pre-wrap; overflow-wrap: anywhere; margin: 8px 0; }
+.turn-user { font-weight: 600; }
+.turn-user::before { content: "You: "; color: var(--muted); }
+.turn-assistant::before { content: "Answer: "; color: var(--muted); font-weight: 400; }
 button:disabled { opacity: .45; cursor: default; }
 .controls label { margin-left: auto; color: var(--muted); font-size: 13px; }
 .controls input { font: inherit; padding: 4px 6px; border: 1px solid var(--line); border-radius: 6px; width: 200px; }

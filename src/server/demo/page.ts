@@ -18,11 +18,13 @@ const hashSource = (text: string): string => `'sha256-${createHash('sha256').upd
 
 const BODY = `<main>
 <header class="top"><h1>dialogue-pipeline</h1><span id="cache-badge" class="badge" hidden></span><span id="status" role="status">ready</span></header>
+<section id="conversation" class="conversation" aria-label="Conversation" hidden></section>
 <form id="ask-form" autocomplete="off">
 <textarea id="prompt" name="prompt" placeholder="Ask the experts something (Ctrl+Enter asks)" required></textarea>
 <div class="controls">
 <button id="ask" type="submit" disabled>Ask</button>
 <button id="stop" type="button" disabled>Stop</button>
+<button id="new-chat" type="button">New chat</button>
 <label>API key <input id="api-key" type="password" placeholder="only if the server has one" spellcheck="false" autocomplete="off"></label>
 </div>
 </form>

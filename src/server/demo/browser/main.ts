@@ -1,29 +1,45 @@
 /// <reference lib="dom" />
 /**
- * The demo page's script (bundled by `../bundle.ts`, inlined by `../page.ts`). Two streams:
+ * The demo page's script (bundled by `../bundle.ts`, inlined by `../page.ts`). Three streams:
  *
  * - asks: each submit of the form starts a request (`switchMap`: a new question drops the one
  *   still running, which closes its connection and so cancels it on the server), whose events
- *   the `DialogueView` puts on the page;
+ *   the `DialogueView` puts on the page; the request carries the whole conversation (answered
+ *   turns, then the question), and a `complete` answer joins it (`ConversationView`);
+ * - New chat: clears the conversation (a request still running is left alone, but its answer
+ *   is not kept);
  * - stops: each click on Stop POSTs /api/cancel/:requestId for the running request (`exhaustMap`:
  *   one cancel call at a time); the stream then ends with `cancelled`.
  */
 import { catchError, defer, EMPTY, exhaustMap, filter, finalize, fromEvent, map, switchMap, tap } from 'rxjs';
+import { createConversationView } from './conversation';
 import { createDialogueView } from './dialogue-view';
 import { pageElements } from './page-elements';
 import { cancel$, dialogue$, newRequestId, type Ask } from './requests';
 
 const page = pageElements();
 const view = createDialogueView(page);
+const conversation = createConversationView(page.conversation);
 let running: Ask | undefined;
+/** Bumped by New chat: an answer to a question asked before it is not kept. */
+let chatNumber = 0;
 
-const readAsk = (): Ask => ({ prompt: page.prompt.value, requestId: newRequestId(), apiKey: page.apiKey.value.trim() });
+const readAsk = (): Ask => {
+  const prompt = page.prompt.value.trim();
+  return { prompt, messages: conversation.ask(prompt), requestId: newRequestId(), apiKey: page.apiKey.value.trim() };
+};
 
 const run = (ask: Ask) => defer(() => {
   running = ask;
+  const chat = chatNumber;
   view.begin(ask.requestId);
   return dialogue$(ask).pipe(
-    tap((event) => view.apply(event)),
+    tap((event) => {
+      view.apply(event);
+      if (event.type === 'complete' && chat === chatNumber) {
+        conversation.answered(ask.prompt, event.text);
+      }
+    }),
     catchError((error: unknown) => {
       view.fail(error);
       return EMPTY;
@@ -41,6 +57,12 @@ fromEvent<SubmitEvent>(page.form, 'submit').pipe(
   filter((ask) => ask.prompt.trim() !== ''),
   switchMap(run),
 ).subscribe();
+
+fromEvent(page.newChat, 'click').subscribe(() => {
+  chatNumber += 1;
+  conversation.clear();
+  page.prompt.focus();
+});
 
 fromEvent(page.stop, 'click').pipe(
   map(() => running),

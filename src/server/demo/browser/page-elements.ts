@@ -8,6 +8,8 @@ export interface PageElements {
   readonly prompt: HTMLTextAreaElement;
   readonly ask: HTMLButtonElement;
   readonly stop: HTMLButtonElement;
+  readonly newChat: HTMLButtonElement;
+  readonly conversation: HTMLElement;
   readonly apiKey: HTMLInputElement;
   readonly status: HTMLElement;
   readonly note: HTMLElement;
@@ -25,6 +27,8 @@ export const pageElements = (): PageElements => ({
   prompt: byId('prompt', HTMLTextAreaElement),
   ask: byId('ask', HTMLButtonElement),
   stop: byId('stop', HTMLButtonElement),
+  newChat: byId('new-chat', HTMLButtonElement),
+  conversation: byId('conversation', HTMLElement),
   apiKey: byId('api-key', HTMLInputElement),
   status: byId('status', HTMLElement),
   note: byId('note', HTMLElement),

@@ -7,11 +7,14 @@
  */
 import { defer, map, type Observable } from 'rxjs';
 import type { PipelineEvent } from '../../../browser';
+import type { DemoMessage } from './conversation';
 import { readEvents$ } from './read-events';
 
-/** One question as the form holds it. */
+/** One question as the form holds it, with the conversation it continues. */
 export interface Ask {
   readonly prompt: string;
+  /** The answered turns so far, then `prompt` as the last user message. */
+  readonly messages: readonly DemoMessage[];
   readonly requestId: string;
   /** The API key field, trimmed; '' sends no Authorization header. */
   readonly apiKey: string;
@@ -25,12 +28,12 @@ export const authHeaders = (apiKey: string): Record<string, string> =>
 export const newRequestId = (): string =>
   `demo-${Array.from(crypto.getRandomValues(new Uint8Array(8)), (byte) => byte.toString(16).padStart(2, '0')).join('')}`;
 
-/** The events of `ask`, read from POST /api/dialogue. */
+/** The events of `ask` (its whole conversation), read from POST /api/dialogue. */
 export const dialogue$ = (ask: Ask): Observable<PipelineEvent> =>
   readEvents$('/api/dialogue', {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...authHeaders(ask.apiKey) },
-    body: JSON.stringify({ prompt: ask.prompt, requestId: ask.requestId }),
+    body: JSON.stringify({ messages: ask.messages, requestId: ask.requestId }),
   });
 
 /** Asks the server to cancel `requestId`; emits the HTTP status (204 cancelled, 404 no longer in flight). */
