@@ -15,6 +15,18 @@ describe('tokensByModel', () => {
     ]);
     expect(tokensByModel(metrics({}), {})).toEqual([]);
   });
+
+  it("labels by the model the request's plan names, unless expertModels overrides it", () => {
+    const tasks = [{ expertId: 'a', model: 'gpt-a', version: '1' }, { expertId: 'b', model: 'gpt-b', version: '1' }];
+    expect(tokensByModel(metrics({ a: expert(1, 2), b: expert(3, 4), c: expert(5, 6) }), {}, tasks)).toEqual([
+      { model: 'gpt-a', input: 1, output: 2 },
+      { model: 'gpt-b', input: 3, output: 4 },
+      { model: 'c', input: 5, output: 6 },
+    ]);
+    expect(tokensByModel(metrics({ a: expert(1, 2), b: expert(3, 4) }), { expertModels: { b: 'gpt-a' } }, tasks)).toEqual([
+      { model: 'gpt-a', input: 4, output: 6 },
+    ]);
+  });
 });
 
 describe('tokenAccountingProblems', () => {

@@ -13,7 +13,7 @@
  * | `dialogue_breaker_state` | gauge | `expert` | `plugin.expertHealth()`: 0 closed, 1 half-open, 2 open |
  * | `dialogue_in_flight` | gauge | | `plugin.active().length` |
  * | `dialogue_ready` | gauge | | 1 when `/readyz` would answer 200, else 0 (probed when scraped: a scrape waits at most the probe's deadline) |
- * | `dialogue_tokens_total` | counter | `model`, `direction` (input, output) | `metrics.experts[id].usage`, by the expert's model (`token-accounting.ts`) |
+ * | `dialogue_tokens_total` | counter | `model`, `direction` (input, output) | `metrics.experts[id].usage`, by the model the plan names (`token-accounting.ts`) |
  * | `dialogue_cost_usd_total` | counter | `model` | the same usage priced by the server's `pricing` (fed only for priced models) |
  * | `dialogue_tenant_limited_total` | counter | `tenant`, `limit` (concurrent, rate) | requests refused with 429 |
  * | `dialogue_connections_open` | gauge | | open connections |
@@ -25,7 +25,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { defer, firstValueFrom, of, tap, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
 import { isTerminal, type PipelineEvent } from '../index';
-import type { BreakerState } from '../index';
+import type { BreakerState, ExecutionPlan } from '../index';
 import type { ServedPlugin } from './route';
 import type { ConnectionDrop } from './connections/connection-limit';
 import type { LimitName } from './tenancy/tenant-limits';
@@ -93,7 +93,8 @@ export const createServerMetrics = (
   const dropped = new Counter({ name: 'dialogue_connections_dropped_total', help: 'Connections closed to keep maxConnections: the oldest idle one evicted, or a new one refused.', labelNames: ['how'] as const, registers });
   for (const how of ['evicted', 'refused']) dropped.inc({ how }, 0);
 
-  const record = (event: PipelineEvent): void => {
+  /** `plan`: the request's plan tasks (seen in its `plan` event), which name each expert's model. */
+  const record = (event: PipelineEvent, plan: ExecutionPlan | undefined): void => {
     switch (event.type) {
       case 'cache':
         (event.hit ? hits : misses).inc();
@@ -104,7 +105,7 @@ export const createServerMetrics = (
       case 'metrics':
         for (const [stage, ms] of Object.entries(event.metrics.stages)) stages.observe({ stage }, ms / 1000);
         if (event.metrics.ttft !== null) ttft.observe(event.metrics.ttft / 1000);
-        for (const { model, input, output, costUsd } of tokensByModel(event.metrics, accounting)) {
+        for (const { model, input, output, costUsd } of tokensByModel(event.metrics, accounting, plan?.tasks)) {
           tokens.inc({ model, direction: 'input' }, input);
           tokens.inc({ model, direction: 'output' }, output);
           if (costUsd !== undefined) cost.inc({ model }, costUsd);
@@ -123,10 +124,12 @@ export const createServerMetrics = (
 
   const track = (): MonoTypeOperatorFunction<PipelineEvent> => (source) => defer(() => {
     let ended = false;
+    let plan: ExecutionPlan | undefined;
     return source.pipe(tap({
       next: (event) => {
         if (isTerminal(event)) ended = true;
-        record(event);
+        else if (event.type === 'plan') plan = event.plan;
+        record(event, plan);
       },
       unsubscribe: () => {
         if (!ended) requests.inc({ outcome: 'cancelled' });

@@ -1,15 +1,15 @@
 /**
  * How the server counts a request's tokens and their cost for `/metrics`: from the `metrics`
- * event's per-expert `usage`, labelled by the expert's model. The plugin does not tell the server
- * which model an expert runs, so the `expertModels` option maps expert ids to model names (an
- * expert it does not list is labelled with its id); the server's own `pricing` (US dollars per
- * million tokens, by that model name) gives the cost (a model it does not list costs nothing).
+ * event's per-expert `usage`, labelled by the expert's model as the request's plan names it (its
+ * `plan` event's tasks). The `expertModels` option overrides that label per expert id (an expert
+ * in neither is labelled with its id); the server's own `pricing` (US dollars per million tokens,
+ * by that model name) gives the cost (a model it does not list costs nothing).
  */
-import type { PipelineMetrics, Pricing } from '../index';
+import type { PipelineMetrics, PlanTask, Pricing } from '../index';
 
 /** The options that label and price tokens. */
 export interface TokenAccounting {
-  /** Expert id -> model name for the `model` label. Default: none (every expert is labelled with its id). */
+  /** Expert id -> model name for the `model` label, over the plan's model. Default: none (the plan's model). */
   readonly expertModels?: Readonly<Record<string, string>>;
   /** US dollars per million input and output tokens, by model name. Default: none (no cost counted). */
   readonly pricing?: Pricing;
@@ -18,12 +18,17 @@ export interface TokenAccounting {
 /** One model's share of one request. */
 export interface ModelTokens { readonly model: string; readonly input: number; readonly output: number; readonly costUsd?: number }
 
-/** The per-model token counts (and cost, when priced) of one request's metrics, summed over its experts. */
-export const tokensByModel = (metrics: PipelineMetrics, { expertModels = {}, pricing }: TokenAccounting): ModelTokens[] => {
+/**
+ * The per-model token counts (and cost, when priced) of one request's metrics, summed over its
+ * experts; `tasks`: the request's plan tasks, which name each expert's model.
+ */
+export const tokensByModel = (
+  metrics: PipelineMetrics, { expertModels = {}, pricing }: TokenAccounting, tasks: readonly PlanTask[] = [],
+): ModelTokens[] => {
   const byModel = new Map<string, { input: number; output: number }>();
   for (const [id, figures] of Object.entries(metrics.experts)) {
     if (figures.usage === undefined) continue;
-    const model = Object.prototype.hasOwnProperty.call(expertModels, id) ? expertModels[id] : id;
+    const model = Object.prototype.hasOwnProperty.call(expertModels, id) ? expertModels[id]! : tasks.find((task) => task.expertId === id)?.model ?? id;
     const sum = byModel.get(model) ?? { input: 0, output: 0 };
     byModel.set(model, { input: sum.input + figures.usage.inputTokens, output: sum.output + figures.usage.outputTokens });
   }

@@ -47,10 +47,14 @@ describe('GET /metrics', () => {
     expect(text).toContain('# TYPE dialogue_stage_seconds histogram');
   });
 
-  it('counts each request\'s tokens by the experts\' models, and their cost for priced models', async () => {
+  it('counts each request\'s tokens by the experts\' models (as the plan names them), and their cost for priced models', async () => {
     running = await startDialogueServer(
-      { experts: [simulatedExpert({ id: 'a', answer: 'Some answer here.' }), simulatedExpert({ id: 'b', answer: 'Four words in all.' }), simulatedExpert({ id: 'c', answer: 'Yes.' })] },
-      { expertModels: { a: 'gpt-x', b: 'gpt-x' }, pricing: { 'gpt-x': { inputPerMillion: 1_000_000, outputPerMillion: 2_000_000 } } },
+      { experts: [
+        simulatedExpert({ id: 'a', model: 'gpt-x', answer: 'Some answer here.' }), simulatedExpert({ id: 'b', model: 'gpt-x', answer: 'Four words in all.' }),
+        simulatedExpert({ id: 'c', answer: 'Yes.' }),
+      ] },
+      // `expertModels` relabels an expert: c's model, 'simulated', is counted as 'c'.
+      { expertModels: { c: 'c' }, pricing: { 'gpt-x': { inputPerMillion: 1_000_000, outputPerMillion: 2_000_000 } } },
     );
     await ask('Count me');
     await ask('Count me');
