@@ -26,4 +26,29 @@ describe('redactedError', () => {
     expect(redactedError(plain, redact)).toBe(plain);
     expect(redactedError(`key ${KEY}`, redact)).not.toContain(KEY);
   });
+
+  it('redacts own fields and a non-Error cause, as an alerting SDK would serialize them', () => {
+    const error = Object.assign(new Error('Request failed'), {
+      status: 401,
+      body: `{"error": "invalid key ${KEY}"}`,
+      request: { headers: { authorization: `Bearer ${KEY}` }, retries: [1, `again with ${KEY}`] },
+      response: new Headers({ 'x-key': KEY }),
+    });
+    (error as Error & { cause?: unknown }).cause = { message: `caused by ${KEY}` };
+    const safe = redactedError(error, redact) as Error & Record<string, unknown>;
+    expect(safe).not.toBe(error);
+    expect(safe.status).toBe(401);
+    expect(safe.message).toBe('Request failed');
+    expect(safe.response).toBe('[Headers]');
+    expect(JSON.stringify({ ...safe, cause: safe.cause })).not.toContain(KEY);
+    expect(inspect(safe, { depth: 8 })).not.toContain(KEY);
+    expect(String(safe.body)).toContain('[REDACTED:');
+  });
+
+  it('returns the same error when only its fields hold nothing secret, and bounds the depth', () => {
+    const clean = Object.assign(new Error('HTTP 503'), { status: 503, detail: { retry: true } });
+    expect(redactedError(clean, redact)).toBe(clean);
+    const deep = Object.assign(new Error('deep'), { a: { b: { c: { d: { e: KEY } } } } });
+    expect(inspect(redactedError(deep, redact), { depth: 10 })).not.toContain(KEY);
+  });
 });
