@@ -37,6 +37,7 @@ export { staged, stagesOf, openStages, type ChainStage, type StageContext, type 
 
 // Strategies: plain functions.
 export { cacheKey, canonicalJson, hashTaskParams, CACHE_SCHEMA_VERSION } from './strategies/cache-key';
+export { MAX_TOKENS_LIMIT, MAX_STOP_SEQUENCES } from './strategies/validate-params';
 export { createRouteBuilder, registerExperts, type RouteBuilder, type RegisteredExpert } from './strategies/route-builder';
 export { defaultBottleneckRules, findBottlenecks } from './strategies/bottlenecks';
 export { createCircuitBreakers, type BreakerState, type BreakerOptions, type CircuitBreakers } from './strategies/circuit-breaker';

@@ -8,6 +8,8 @@ const KNOWN = ['maxTokens', 'temperature', 'topP', 'stop', 'seed'] as const;
 
 /** Most stop sequences, and their longest length (OpenAI's limits). */
 export const MAX_STOP_SEQUENCES = 4;
+/** The most tokens a request may ask for (`maxTokens`). */
+export const MAX_TOKENS_LIMIT = 1_000_000;
 const MAX_STOP_CHARS = 256;
 
 const between = (value: unknown, name: string, min: number, max: number, integer: boolean): string[] =>
@@ -24,7 +26,7 @@ export const checkParams = (value: unknown): Checked<GenerationParams | undefine
   for (const key of Object.keys(given)) {
     if (!(KNOWN as readonly string[]).includes(key)) problems.push(`unknown param "${key.slice(0, 40)}" (known: ${KNOWN.join(', ')})`);
   }
-  if (given.maxTokens !== undefined) problems.push(...between(given.maxTokens, 'maxTokens', 1, 1_000_000, true));
+  if (given.maxTokens !== undefined) problems.push(...between(given.maxTokens, 'maxTokens', 1, MAX_TOKENS_LIMIT, true));
   if (given.temperature !== undefined) problems.push(...between(given.temperature, 'temperature', 0, 2, false));
   if (given.topP !== undefined) problems.push(...between(given.topP, 'topP', 0, 1, false));
   if (given.seed !== undefined) problems.push(...between(given.seed, 'seed', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, true));

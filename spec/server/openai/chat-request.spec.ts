@@ -48,11 +48,20 @@ describe('decodeChatRequest', () => {
   it('reports every invalid sampling field at once', () => {
     expect(problem({ model: 'dialogue-pipeline', messages: user, max_tokens: 0, max_completion_tokens: 2.5, temperature: 3, top_p: -0.1, stop: ['', 'x'], seed: 'x', user: 5 })).toEqual({
       status: 400, code: 'invalid_request', param: undefined,
-      message: 'max_completion_tokens must be an integer >= 1; max_tokens must be an integer >= 1; temperature must be a number from 0 to 2; '
+      message: 'max_completion_tokens must be an integer from 1 to 1000000; max_tokens must be an integer from 1 to 1000000; temperature must be a number from 0 to 2; '
         + 'top_p must be a number from 0 to 1; stop must be a non-empty string or an array of at most 4 non-empty strings; seed must be an integer; user must be a string',
     });
     expect(problem({ model: 'dialogue-pipeline', messages: user, stop: ['a', 'b', 'c', 'd', 'e'] })?.message).toBe('stop must be a non-empty string or an array of at most 4 non-empty strings');
     expect(problem({ model: 'dialogue-pipeline', messages: user, max_tokens: 5, max_completion_tokens: 6 })?.message).toBe('max_completion_tokens and max_tokens must agree when both are given');
+    expect(problem({ model: 'dialogue-pipeline', messages: user, max_tokens: Number.MAX_SAFE_INTEGER })?.message).toBe('max_tokens must be an integer from 1 to 1000000');
+    expect(decoded({ max_tokens: 1_000_000 })).toEqual(expect.objectContaining({ params: { maxTokens: 1_000_000 } }));
+  });
+
+  it('refuses stream_options without stream: true, as OpenAI does', () => {
+    expect(problem({ model: 'dialogue-pipeline', messages: user, stream_options: { include_usage: true } })?.message).toBe('stream_options is only allowed with stream: true');
+    expect(problem({ model: 'dialogue-pipeline', messages: user, stream: false, stream_options: {} })?.message).toBe('stream_options is only allowed with stream: true');
+    expect(decoded({ stream: true, stream_options: { include_usage: true } })).toEqual(expect.objectContaining({ stream: true, includeUsage: true }));
+    expect(decoded({ stream_options: null })).toEqual(expect.objectContaining({ stream: false, includeUsage: false }));
   });
 
   it.each([
@@ -62,12 +71,22 @@ describe('decodeChatRequest', () => {
     ['response_format', { response_format: { type: 'json_object' } }, "response_format must be { type: 'text' } (JSON modes are not supported)"],
     ['logprobs', { logprobs: true }, 'logprobs are not supported'],
     ['top_logprobs', { top_logprobs: 3 }, 'top_logprobs are not supported'],
+    ['frequency_penalty', { frequency_penalty: 2 }, 'frequency_penalty is not supported'],
+    ['presence_penalty', { presence_penalty: -1 }, 'presence_penalty is not supported'],
+    ['logit_bias', { logit_bias: { 50256: -100 } }, 'logit_bias is not supported'],
+    ['modalities', { modalities: ['text', 'audio'] }, "modalities must be ['text'] (audio is not supported)"],
+    ['audio', { audio: { voice: 'alloy', format: 'wav' } }, 'audio output is not supported'],
+    ['prediction', { prediction: { type: 'content', content: 'x' } }, 'predicted outputs are not supported'],
+    ['reasoning_effort', { reasoning_effort: 'high' }, 'reasoning_effort is not supported'],
+    ['web_search_options', { web_search_options: {} }, 'web search is not supported'],
   ])('refuses %s with 400 unsupported_parameter naming it', (param, body, message) => {
     expect(problem({ model: 'dialogue-pipeline', messages: user, ...body })).toEqual({ status: 400, code: 'unsupported_parameter', param, message });
   });
 
   it('accepts the values of those parameters that ask for nothing unsupported', () => {
     expect(decoded({ n: 1, tools: [], tool_choice: 'none', response_format: { type: 'text' }, logprobs: false, top_logprobs: 0 })).toEqual(expect.objectContaining({ model: 'dialogue-pipeline' }));
+    expect(decoded({ frequency_penalty: 0, presence_penalty: 0, logit_bias: {}, modalities: ['text'], store: false, metadata: { a: 'b' }, service_tier: 'auto', parallel_tool_calls: true }))
+      .toEqual(expect.objectContaining({ model: 'dialogue-pipeline' }));
     expect(decoded({ n: null, tools: null, tool_choice: null, response_format: null, logprobs: null, top_logprobs: null })).toEqual(expect.objectContaining({ model: 'dialogue-pipeline' }));
   });
 

@@ -4,7 +4,7 @@
  *
  * | field | param | rule |
  * | --- | --- | --- |
- * | `max_completion_tokens` (or the older `max_tokens`) | `maxTokens` | integer >= 1; both given must agree |
+ * | `max_completion_tokens` (or the older `max_tokens`) | `maxTokens` | integer from 1 to `MAX_TOKENS_LIMIT` (1,000,000); both given must agree |
  * | `temperature` | `temperature` | number 0-2 |
  * | `top_p` | `topP` | number 0-1 |
  * | `stop` | `stop` | a string or up to 4 non-empty strings |
@@ -13,7 +13,7 @@
  * `user` must be a string when given; it is validated and otherwise ignored (never logged, never
  * sent to the experts). A `null` field is read as absent, as OpenAI does.
  */
-import type { GenerationParams } from '../../index';
+import { MAX_TOKENS_LIMIT, type GenerationParams } from '../../index';
 import { isAbsent } from './json-shape';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -27,8 +27,8 @@ const maxTokensOf = (body: Record<string, unknown>, problems: string[]): number 
   for (const name of ['max_completion_tokens', 'max_tokens']) {
     const value = body[name];
     if (isAbsent(value)) continue;
-    if (isInteger(value) && value >= 1) values.push(value);
-    else problems.push(`${name} must be an integer >= 1`);
+    if (isInteger(value) && value >= 1 && value <= MAX_TOKENS_LIMIT) values.push(value);
+    else problems.push(`${name} must be an integer from 1 to ${MAX_TOKENS_LIMIT}`);
   }
   if (values.length === 2 && values[0] !== values[1]) problems.push('max_completion_tokens and max_tokens must agree when both are given');
   return values[0];

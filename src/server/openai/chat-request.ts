@@ -33,6 +33,7 @@ export const decodeChatRequest = (body: unknown, models: readonly string[]): E.E
   if (typeof model !== 'string' || model === '') problems.push('model must be a non-empty string');
   if (typeof stream !== 'boolean') problems.push('stream must be a boolean');
   if (streamOptions !== undefined && streamOptions !== null && !isObject(streamOptions)) problems.push('stream_options must be an object');
+  else if (isObject(streamOptions) && stream !== true) problems.push('stream_options is only allowed with stream: true');
   const messages = decodeChatMessages(body.messages, problems);
   const params = decodeChatParams(body, problems);
   const unsupported = unsupportedParameters(body);

@@ -1,6 +1,7 @@
 /**
- * The OpenAI chat completions parameters the server cannot honour. Rather than ignore them (and
- * answer something the caller did not ask for), it refuses the request: 400 with
+ * The OpenAI chat completions parameters that would change the answer and that the server cannot
+ * honour. Rather than ignore them (and answer something the caller did not ask for), it refuses
+ * the request: 400 with
  * `{ error: { type: 'invalid_request_error', code: 'unsupported_parameter', param } }`.
  *
  * | param | accepted | refused |
@@ -11,6 +12,13 @@
  * | `response_format` | absent, null, `{ type: 'text' }` | JSON modes, schemas |
  * | `logprobs` | absent, null, false | true |
  * | `top_logprobs` | absent, null, 0 | anything else |
+ * | `frequency_penalty`, `presence_penalty` | absent, null, 0 | any other value |
+ * | `logit_bias` | absent, null, `{}` | any bias |
+ * | `modalities` | absent, null, `['text']` | audio |
+ * | `audio`, `prediction`, `reasoning_effort`, `web_search_options` | absent, null | any value |
+ *
+ * Fields that do not change the answer (`store`, `metadata`, `service_tier`, `parallel_tool_calls`,
+ * `user`) are accepted and not acted on.
  */
 import { isAbsent, isObject } from './json-shape';
 
@@ -28,6 +36,14 @@ const RULES: ReadonlyArray<readonly [string, Check, string]> = [
   ['response_format', (v) => isObject(v) && v.type === 'text', "response_format must be { type: 'text' } (JSON modes are not supported)"],
   ['logprobs', (v) => v === false, 'logprobs are not supported'],
   ['top_logprobs', (v) => v === 0, 'top_logprobs are not supported'],
+  ['frequency_penalty', (v) => v === 0, 'frequency_penalty is not supported'],
+  ['presence_penalty', (v) => v === 0, 'presence_penalty is not supported'],
+  ['logit_bias', (v) => isObject(v) && Object.keys(v).length === 0, 'logit_bias is not supported'],
+  ['modalities', (v) => Array.isArray(v) && v.length === 1 && v[0] === 'text', "modalities must be ['text'] (audio is not supported)"],
+  ['audio', () => false, 'audio output is not supported'],
+  ['prediction', () => false, 'predicted outputs are not supported'],
+  ['reasoning_effort', () => false, 'reasoning_effort is not supported'],
+  ['web_search_options', () => false, 'web search is not supported'],
 ];
 
 /** Every parameter of `body` the server cannot honour, in a fixed order. */
