@@ -175,4 +175,13 @@ describe('POST /api/dialogue with messages', () => {
     }));
     expect(expert.tasks).toEqual([]);
   });
+
+  it('reads params: null as no params, as /v1 and /api/chat do', async () => {
+    const expert = recordingExpert();
+    running = await startDialogueServer({ experts: [expert] });
+    const events = await sseEvents(await postJson(`${running.origin}/api/dialogue`, { prompt: 'Q?', params: null }));
+    expect(events.at(-1)).toEqual(expect.objectContaining({ type: 'complete' }));
+    expect(expert.tasks).toHaveLength(1);
+    expect(expert.tasks[0]!.params).toBeUndefined();
+  });
 });

@@ -44,8 +44,9 @@ export const dialogueRoute: Route = {
     const input = inputOf(body);
     const { requestId, scope, params } = body;
     // Unchecked on purpose: the pipeline checks every field and reports all problems as an `error` event.
+    // `params: null` is absent, as on /v1 and /api/chat.
     const { events$ } = startTenantRequest(context, { requestId, scope },
-      (options) => server.plugin.process(input, params === undefined ? options : { ...options, params: params as GenerationParams }));
+      (options) => server.plugin.process(input, params === undefined || params === null ? options : { ...options, params: params as GenerationParams }));
     writeSSE(events$, res, { heartbeatMs: server.heartbeatMs });
   },
 };
