@@ -28,19 +28,22 @@ const started = (requestId: string, at = 0) => ({ type: 'experts-started', reque
 const token = (requestId: string, source: string, text: string): TokenEvent => ({ type: 'token', requestId, source, text });
 /** Estimated usage: 'Tell me' is 2 tokens in; 'Hello' and 'World' 2 out each. */
 const used = (inputTokens: number, outputTokens: number): Usage => ({ inputTokens, outputTokens, estimated: true });
-const ended = (requestId: string, expertId: string, ms: number, tokens = 2, usage = used(2, 2)): ExpertEvent =>
+/** A joiner's usage: the tokens are the owner's (request 'one' in these specs), a joiner spent none. */
+const NONE: Usage = { inputTokens: 0, outputTokens: 0, estimated: false };
+const usedBy = (requestId: string, usage: Usage): Usage => (requestId === 'one' ? usage : NONE);
+const ended = (requestId: string, expertId: string, ms: number, tokens = 2, usage = usedBy(requestId, used(2, 2))): ExpertEvent =>
   ({ type: 'expert', requestId, expertId, outcome: 'ok', ms, tokens, usage });
 const timing = (requestId: string, stage: 'execution' | 'fusion', at: number, ms: number): TimingEvent =>
   ({ type: 'timing', requestId, stage, at, ms });
-const answer = (requestId: string, text: string, planId: string, key: string | null = 'k', usage = used(2, 2)): AnswerEvent => ({
+const answer = (requestId: string, text: string, planId: string, key: string | null = 'k', usage = usedBy(requestId, used(2, 2))): AnswerEvent => ({
   type: 'answer', requestId, text, fromCache: false, degraded: false, ...(key === null ? {} : { cacheKey: key }), planId, usage,
 });
 
 /** What one request sees of an execution of expert X answering 'Hel' 'lo' at frames 1 and 3 (plan `planId`). */
-const helloValues = (requestId: string, planId: string, key: string | null = 'k') => ({
+const helloValues = (requestId: string, planId: string, key: string | null = 'k', owner = requestId === 'one') => ({
   S: started(requestId), a: token(requestId, 'X', 'Hel'), b: token(requestId, 'X', 'lo'),
-  E: ended(requestId, 'X', 4), T: timing(requestId, 'execution', 0, 4), F: timing(requestId, 'fusion', 4, 0),
-  n: answer(requestId, 'Hello', planId, key),
+  E: ended(requestId, 'X', 4, 2, owner ? used(2, 2) : NONE), T: timing(requestId, 'execution', 0, 4), F: timing(requestId, 'fusion', 4, 0),
+  n: answer(requestId, 'Hello', planId, key, owner ? used(2, 2) : NONE),
 });
 
 /** Records each event with the (virtual) time it arrived. */
@@ -88,7 +91,7 @@ describe('singleFlight', () => {
     fromWork.forEach((event, i) => {
       expect(one[i]).toBe(event);
       expect(two[i]).not.toBe(event);
-      expect(two[i]).toEqual({ ...event, requestId: 'two' });
+      expect(two[i]).toEqual({ ...event, requestId: 'two', ...('usage' in event ? { usage: NONE } : {}) });
     });
   });
 
@@ -110,8 +113,8 @@ describe('singleFlight', () => {
       flush();
     });
     const end = (id: string): [number, ChainEvent][] => [
-      // Every participant's answer carries the whole execution's usage: X's and Y's.
-      [9, ended(id, 'X', 9)], [9, timing(id, 'execution', 0, 9)], [9, timing(id, 'fusion', 9, 0)], [9, answer(id, 'Hello', planId, 'k', used(4, 4))],
+      // The owner's answer carries the whole execution's usage (X's and Y's); a joiner's none.
+      [9, ended(id, 'X', 9)], [9, timing(id, 'execution', 0, 9)], [9, timing(id, 'fusion', 9, 0)], [9, answer(id, 'Hello', planId, 'k', usedBy(id, used(4, 4)))],
     ];
     expect(one).toEqual([
       [0, started('one')], [1, token('one', 'X', 'Hel')], [1, token('one', 'Y', 'Wor')], [3, token('one', 'X', 'lo')], [5, token('one', 'Y', 'ld')],
@@ -162,8 +165,8 @@ describe('singleFlight', () => {
       const expert = fakeExpert('X', [reply]);
       expectObservable(cold('x|', { x: execute([expert], 'one') }).pipe(flight), '^-!').toBe('Sa', helloValues('one', ''));
       expectObservable(cold('--x|', { x: execute([expert], 'two') }).pipe(flight)).toBe('--Sa-b(ETFn|)', {
-        ...helloValues('two', execute([expert], 'two').route.plan.id),
-        S: started('two', 2), E: ended('two', 'X', 4), T: timing('two', 'execution', 2, 4), F: timing('two', 'fusion', 6, 0),
+        ...helloValues('two', execute([expert], 'two').route.plan.id, 'k', true),
+        S: started('two', 2), E: ended('two', 'X', 4, 2, used(2, 2)), T: timing('two', 'execution', 2, 4), F: timing('two', 'fusion', 6, 0),
       });
       expectSubscriptions(reply.subscriptions).toBe(['^-!', '--^---!']);
     });
@@ -188,7 +191,7 @@ describe('singleFlight', () => {
       const expert = fakeExpert('X', [reply]);
       const one = execute([expert], 'one', null);
       expectObservable(cold('x|', { x: one }).pipe(flight)).toBe('Sa-b(ETFn|)', helloValues('one', one.route.plan.id, null));
-      expectObservable(cold('x|', { x: execute([expert], 'two', null) }).pipe(flight)).toBe('Sa-b(ETFn|)', helloValues('two', one.route.plan.id, null));
+      expectObservable(cold('x|', { x: execute([expert], 'two', null) }).pipe(flight)).toBe('Sa-b(ETFn|)', helloValues('two', one.route.plan.id, null, true));
       expectSubscriptions(reply.subscriptions).toBe(['^---!', '^---!']);
     });
   });

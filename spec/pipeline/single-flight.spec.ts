@@ -35,6 +35,25 @@ describe('single flight', () => {
     });
   });
 
+  it('charges the tokens to the request that ran the experts: a joiner reports no usage, as a cache hit', () => {
+    newScheduler().run(({ flush }) => {
+      const plugin = new DialoguePlugin({ experts: experts(), cache: false });
+      const owner = record(plugin.process('same question', { requestId: 'owner' }));
+      const joiner = record(plugin.process('same question', { requestId: 'joiner' }));
+      flush();
+      const usageOf = (events: PipelineEvent[]) => ({
+        complete: (terminalOf(events) as CompleteEvent).usage,
+        experts: events.filter((e) => e.type === 'expert').map((e) => (e as { usage?: unknown }).usage),
+        metrics: Object.values((events.find((e) => e.type === 'metrics') as MetricsEvent).metrics.experts).map((figures) => figures.usage),
+      });
+      const none = { inputTokens: 0, outputTokens: 0, estimated: false };
+      const spent = usageOf(owner.events);
+      expect(spent.complete).toEqual({ inputTokens: 8, outputTokens: 10, estimated: true }); // estimated: 'same question' and each answer, ~4 characters per token
+      expect(spent.experts).toEqual([expect.objectContaining({ outputTokens: 5 }), expect.objectContaining({ outputTokens: 5 })]);
+      expect(usageOf(joiner.events)).toEqual({ complete: none, experts: [none, none], metrics: [none, none] });
+    });
+  });
+
   it('replays what a late joiner missed, then streams the rest live', () => {
     const scheduler = newScheduler();
     scheduler.run(({ flush }) => {

@@ -14,6 +14,7 @@
 import type { Subscription, Unsubscribable } from 'rxjs';
 import type { ChainEvent, ExecuteEvent, ExpertsStartedEvent } from '../chain-events';
 import type { StageHold, StageSink } from './staged';
+import { NO_USAGE } from '../conversation';
 
 /** Most non-token events a flight keeps for late joiners. */
 export const MAX_FLIGHT_LOG_EVENTS = 1_000;
@@ -42,8 +43,15 @@ class Participant implements Unsubscribable {
   }
 }
 
-const restamp = (event: ChainEvent, requestId: string): ChainEvent =>
-  (event.requestId === requestId ? event : { ...event, requestId });
+/**
+ * The work's event as `requestId`'s. The work's events carry its owner's id (the request that
+ * started it); a joiner spent nothing, so its copies say so (`usage` none, as for a cache hit) and
+ * tokens are counted once, for the owner.
+ */
+const restamp = (event: ChainEvent, requestId: string): ChainEvent => {
+  if (event.requestId === requestId) return event;
+  return 'usage' in event && event.usage !== undefined ? { ...event, requestId, usage: NO_USAGE } : { ...event, requestId };
+};
 
 /** A shared execution keyed by the cache key. It is the sink of its own work. */
 export class Flight implements StageSink {

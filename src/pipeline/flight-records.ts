@@ -20,9 +20,13 @@ export const toRecord = (event: ChainEvent): FlightRecord | undefined => {
     case 'token':
     case 'retry':
     case 'status':
-    case 'expert':
     case 'error': {
       const { requestId: _omitted, ...shared } = event;
+      return { kind: 'event', event: shared as SharedEvent };
+    }
+    case 'expert': {
+      // Usage is the leader's own: a follower on another replica spent nothing (counted once).
+      const { requestId: _omitted, usage: _own, ...shared } = event;
       return { kind: 'event', event: shared as SharedEvent };
     }
     case 'answer':
