@@ -1,5 +1,5 @@
 import type { PipelineMetrics } from '../../src/metrics';
-import { tokenAccountingProblems, tokensByModel } from '../../src/server/token-accounting';
+import { fusionTokens, tokenAccountingProblems, tokensByModel } from '../../src/server/token-accounting';
 
 const expert = (inputTokens: number, outputTokens: number) => ({ ttft: 1, ms: 2, tokens: outputTokens, attempts: 1, outcome: 'ok' as const, usage: { inputTokens, outputTokens, estimated: false } });
 const metrics = (experts: PipelineMetrics['experts']): PipelineMetrics => ({ total: 5, stages: {}, ttft: 1, experts, cacheHit: false, degraded: false, bottlenecks: [] });
@@ -26,6 +26,23 @@ describe('tokensByModel', () => {
     expect(tokensByModel(metrics({ a: expert(1, 2), b: expert(3, 4) }), { expertModels: { b: 'gpt-a' } }, tasks)).toEqual([
       { model: 'gpt-a', input: 4, output: 6 },
     ]);
+  });
+});
+
+describe('fusionTokens', () => {
+  const plan = { id: 'p', intent: 'chat', tasks: [], fusion: { id: 'aggregator', version: '1' } };
+  const total = (inputTokens: number, outputTokens: number) => ({ inputTokens, outputTokens, estimated: false });
+
+  it("counts what the request's usage has beyond its experts', labelled and priced as fusion:<id>", () => {
+    const figures = metrics({ a: expert(10, 20), b: expert(1, 2) });
+    expect(fusionTokens(total(15, 30), figures, plan, {})).toEqual({ model: 'fusion:aggregator', input: 4, output: 8 });
+    expect(fusionTokens(total(15, 30), figures, plan, { pricing: { 'fusion:aggregator': { inputPerMillion: 1, outputPerMillion: 2 } } }))
+      .toEqual({ model: 'fusion:aggregator', input: 4, output: 8, costUsd: (4 + 16) / 1e6 });
+  });
+
+  it('is undefined when the fusion spent nothing (a selecting fusion, a cache hit, a joiner)', () => {
+    expect(fusionTokens(total(11, 22), metrics({ a: expert(10, 20), b: expert(1, 2) }), plan, {})).toBeUndefined();
+    expect(fusionTokens(total(0, 0), metrics({}), plan, {})).toBeUndefined();
   });
 });
 

@@ -25,11 +25,11 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { defer, firstValueFrom, of, tap, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
 import { isTerminal, type PipelineEvent } from '../index';
-import type { BreakerState, ExecutionPlan } from '../index';
+import type { BreakerState, ExecutionPlan, PipelineMetrics } from '../index';
 import type { ServedPlugin } from './route';
 import type { ConnectionDrop } from './connections/connection-limit';
 import type { LimitName } from './tenancy/tenant-limits';
-import { tokensByModel, type TokenAccounting } from './token-accounting';
+import { fusionTokens, tokensByModel, type ModelTokens, type TokenAccounting } from './token-accounting';
 
 /** A server's metrics: the registry `/metrics` renders, and the operator that feeds it. */
 export interface ServerMetrics {
@@ -57,6 +57,9 @@ export interface ServerMetricsSources {
   /** How tokens are labelled and priced (default: by expert id, unpriced). */
   readonly accounting?: TokenAccounting;
 }
+
+/** What one request's earlier events said, for counting its tokens. */
+interface SeenSoFar { plan?: ExecutionPlan; metrics?: PipelineMetrics }
 
 /** Creates the metrics of one server for `plugin`. */
 export const createServerMetrics = (
@@ -93,8 +96,14 @@ export const createServerMetrics = (
   const dropped = new Counter({ name: 'dialogue_connections_dropped_total', help: 'Connections closed to keep maxConnections: the oldest idle one evicted, or a new one refused.', labelNames: ['how'] as const, registers });
   for (const how of ['evicted', 'refused']) dropped.inc({ how }, 0);
 
-  /** `plan`: the request's plan tasks (seen in its `plan` event), which name each expert's model. */
-  const record = (event: PipelineEvent, plan: ExecutionPlan | undefined): void => {
+  const countTokens = ({ model, input, output, costUsd }: ModelTokens): void => {
+    tokens.inc({ model, direction: 'input' }, input);
+    tokens.inc({ model, direction: 'output' }, output);
+    if (costUsd !== undefined) cost.inc({ model }, costUsd);
+  };
+
+  /** `seen`: the request's plan (which names each expert's model) and metrics, from its earlier events. */
+  const record = (event: PipelineEvent, seen: SeenSoFar): void => {
     switch (event.type) {
       case 'cache':
         (event.hit ? hits : misses).inc();
@@ -105,13 +114,15 @@ export const createServerMetrics = (
       case 'metrics':
         for (const [stage, ms] of Object.entries(event.metrics.stages)) stages.observe({ stage }, ms / 1000);
         if (event.metrics.ttft !== null) ttft.observe(event.metrics.ttft / 1000);
-        for (const { model, input, output, costUsd } of tokensByModel(event.metrics, accounting, plan?.tasks)) {
-          tokens.inc({ model, direction: 'input' }, input);
-          tokens.inc({ model, direction: 'output' }, output);
-          if (costUsd !== undefined) cost.inc({ model }, costUsd);
-        }
+        for (const figures of tokensByModel(event.metrics, accounting, seen.plan?.tasks)) countTokens(figures);
         return;
-      case 'complete':
+      case 'complete': {
+        const fusion = event.usage === undefined || seen.metrics === undefined || seen.plan === undefined
+          ? undefined : fusionTokens(event.usage, seen.metrics, seen.plan, accounting);
+        if (fusion !== undefined) countTokens(fusion);
+        requests.inc({ outcome: event.type });
+        return;
+      }
       case 'cancelled':
         requests.inc({ outcome: event.type });
         return;
@@ -124,12 +135,13 @@ export const createServerMetrics = (
 
   const track = (): MonoTypeOperatorFunction<PipelineEvent> => (source) => defer(() => {
     let ended = false;
-    let plan: ExecutionPlan | undefined;
+    const seen: SeenSoFar = {};
     return source.pipe(tap({
       next: (event) => {
         if (isTerminal(event)) ended = true;
-        else if (event.type === 'plan') plan = event.plan;
-        record(event, plan);
+        else if (event.type === 'plan') seen.plan = event.plan;
+        else if (event.type === 'metrics') seen.metrics = event.metrics;
+        record(event, seen);
       },
       unsubscribe: () => {
         if (!ended) requests.inc({ outcome: 'cancelled' });

@@ -3,9 +3,10 @@
  * event's per-expert `usage`, labelled by the expert's model as the request's plan names it (its
  * `plan` event's tasks). The `expertModels` option overrides that label per expert id (an expert
  * in neither is labelled with its id); the server's own `pricing` (US dollars per million tokens,
- * by that model name) gives the cost (a model it does not list costs nothing).
+ * by that model name) gives the cost (a model it does not list costs nothing). A generating
+ * fusion's own call is counted too, as `fusion:<id>` (`fusionTokens`).
  */
-import type { PipelineMetrics, PlanTask, Pricing } from '../index';
+import type { ExecutionPlan, PipelineMetrics, PlanTask, Pricing, Usage } from '../index';
 
 /** The options that label and price tokens. */
 export interface TokenAccounting {
@@ -52,4 +53,25 @@ export const tokenAccountingProblems = ({ expertModels, pricing }: TokenAccounti
     problems.push('pricing must map model names to { inputPerMillion, outputPerMillion } numbers >= 0');
   }
   return problems;
+};
+
+/**
+ * A generating fusion's own model call (the aggregator's): what `complete.usage` counts beyond the
+ * experts' usage in the request's metrics, labelled `fusion:<fusion id>` (priced when `pricing`
+ * lists that label); undefined when the fusion spent nothing.
+ */
+export const fusionTokens = (
+  total: Usage, metrics: PipelineMetrics, plan: ExecutionPlan, { pricing }: TokenAccounting,
+): ModelTokens | undefined => {
+  let input = total.inputTokens;
+  let output = total.outputTokens;
+  for (const figures of Object.values(metrics.experts)) {
+    input -= figures.usage?.inputTokens ?? 0;
+    output -= figures.usage?.outputTokens ?? 0;
+  }
+  if (input <= 0 && output <= 0) return undefined;
+  const model = `fusion:${plan.fusion.id}`;
+  const counts = { model, input: Math.max(0, input), output: Math.max(0, output) };
+  const price = pricing !== undefined && Object.prototype.hasOwnProperty.call(pricing, model) ? pricing[model] : undefined;
+  return price === undefined ? counts : { ...counts, costUsd: (counts.input * price.inputPerMillion + counts.output * price.outputPerMillion) / 1e6 };
 };

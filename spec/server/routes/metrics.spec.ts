@@ -1,6 +1,7 @@
 import { register } from 'prom-client';
 import { memoryCache } from '../../../src/pipeline/memory-cache';
 import { simulatedExpert } from '../../../src/sources/simulated-expert';
+import { aggregator } from '../../../src/strategies/fusion-aggregator';
 import { noGuard } from '../../../src/strategies/output-guard';
 import { EventReader, postJson, series, sseEvents, startDialogueServer, waitFor, type Running } from '../server-fixtures';
 
@@ -67,6 +68,26 @@ describe('GET /metrics', () => {
     // gpt-x: (4 input x 1 + 10 output x 2) dollars per request; the unpriced model c has no cost series.
     expect(series(text, 'dialogue_cost_usd_total{model="gpt-x"}')).toBe(48);
     expect(text).not.toContain('dialogue_cost_usd_total{model="c"}');
+  });
+
+  it("counts a generating fusion's own call as fusion:<id>, so the tokens add up to the requests' usage", async () => {
+    running = await startDialogueServer(
+      { experts: [simulatedExpert({ id: 'a', model: 'small', answer: 'Some answer here.' })], fusion: aggregator(simulatedExpert({ id: 'judge', model: 'big', answer: 'The fused answer.' })) },
+      { pricing: { small: { inputPerMillion: 1_000_000, outputPerMillion: 1_000_000 } } },
+    );
+    const events = await ask('Count me');
+    const complete = events.at(-1) as { type: string; usage?: { inputTokens: number; outputTokens: number } };
+    expect(complete.type).toBe('complete');
+    const text = await scrape();
+    const fusionLabel = /dialogue_tokens_total\{model="(fusion:[^"]+)",direction="input"\}/.exec(text)?.[1];
+    expect(fusionLabel).toMatch(/^fusion:/);
+    const counted = (direction: string) => series(text, `dialogue_tokens_total{model="small",direction="${direction}"}`)
+      + series(text, `dialogue_tokens_total{model="${fusionLabel}",direction="${direction}"}`);
+    expect(counted('input')).toBe(complete.usage!.inputTokens);
+    expect(counted('output')).toBe(complete.usage!.outputTokens);
+    expect(series(text, `dialogue_tokens_total{model="${fusionLabel}",direction="output"}`)).toBeGreaterThan(0);
+    // Only the priced model has a cost series.
+    expect(text).not.toContain(`dialogue_cost_usd_total{model="${fusionLabel}"}`);
   });
 
   it('counts retries per expert and shows an open breaker as 2', async () => {
