@@ -19,7 +19,7 @@ describe('decodeUIGenerationParams', () => {
   it('names every problem by the param\'s own name, unknown fields included', () => {
     expect(decode({ maxTokens: 0, topP: 2, max_tokens: 3 })).toEqual([
       'params.max_tokens is not a generation param (maxTokens, temperature, topP, stop, seed)',
-      'params.maxTokens must be an integer >= 1',
+      'params.maxTokens must be an integer from 1 to 1000000',
       'params.topP must be a number from 0 to 1',
     ]);
     expect(decode('fast')).toEqual(['params must be an object { maxTokens?, temperature?, topP?, stop?, seed? }']);

@@ -81,8 +81,8 @@ describe('GET /metrics', () => {
     const text = await scrape();
     const fusionLabel = /dialogue_tokens_total\{model="(fusion:[^"]+)",direction="input"\}/.exec(text)?.[1];
     expect(fusionLabel).toMatch(/^fusion:/);
-    const counted = (direction: string) => series(text, `dialogue_tokens_total{model="small",direction="${direction}"}`)
-      + series(text, `dialogue_tokens_total{model="${fusionLabel}",direction="${direction}"}`);
+    const counted = (direction: string) => (series(text, `dialogue_tokens_total{model="small",direction="${direction}"}`) ?? NaN)
+      + (series(text, `dialogue_tokens_total{model="${fusionLabel}",direction="${direction}"}`) ?? NaN);
     expect(counted('input')).toBe(complete.usage!.inputTokens);
     expect(counted('output')).toBe(complete.usage!.outputTokens);
     expect(series(text, `dialogue_tokens_total{model="${fusionLabel}",direction="output"}`)).toBeGreaterThan(0);
