@@ -55,10 +55,11 @@ describe('dialogue --chat (the CLI process)', () => {
   let upstream: FakeOpenAIServer;
   let proc: ChatProcess | undefined;
 
-  const start = async (replies: readonly ScriptedReply[], args: readonly string[] = []): Promise<ChatProcess> => {
+  const start = async (replies: readonly ScriptedReply[], args: readonly string[] = [], limits?: { maxPromptChars: number }): Promise<ChatProcess> => {
     upstream = await fakeOpenAIServer(replies);
     fs.writeFileSync(path.join(dir, 'dialogue.config.json'), JSON.stringify({
       experts: [{ provider: 'openai-compatible', id: 'fake', baseURL: upstream.baseURL, model: 'm' }],
+      ...(limits === undefined ? {} : { limits }),
     }));
     proc = new ChatProcess(dir, args);
     return proc;
@@ -101,6 +102,19 @@ describe('dialogue --chat (the CLI process)', () => {
     expect(chat.stdout.indexOf('A functor maps.', first)).toBeGreaterThan(chat.stdout.indexOf('A monad is a burrito.', first));
     expect(chat.stdout.startsWith('> ')).toBe(true);
     expect(chat.stderr).toBe('');
+  }, 30_000);
+
+  it('when the conversation outgrows the limits, says that /new starts over, and /new does', async () => {
+    const chat = await start([answered('An answer of some thirty characters.'), answered('Fresh.')], [], { maxPromptChars: 60 });
+    chat.type('First question?');
+    chat.type('A second question that no longer fits?');
+    chat.type('/new');
+    chat.type('Again?');
+    chat.type('/exit');
+    expect(await chat.exited).toEqual({ code: 0, signal: null });
+    expect(chat.stdout).toContain('If the conversation has grown too long for the limits, /new starts a new one.\n');
+    expect(upstream.requests).toHaveLength(2);
+    expect(messagesOf(upstream.requests[1].body)).toEqual([{ role: 'user', content: 'Again?' }]);
   }, 30_000);
 
   it('/new clears the history; end of input (Ctrl-D) ends the session with 0', async () => {

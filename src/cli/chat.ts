@@ -3,7 +3,9 @@
  * runs each turn with the whole conversation so far (system prompt, earlier questions and
  * answers, the new question) and shows it as a one-shot run does. An answered turn joins the
  * history; a cancelled or failed turn does not (the next question is asked as if it never
- * happened). `/new` clears the history, `/exit` ends the session.
+ * happened). `/new` clears the history, `/exit` ends the session. A turn refused as invalid
+ * while there is history (most often: the conversation outgrew `limits.maxPromptChars`) adds a
+ * hint that `/new` starts over.
  *
  * Ctrl-C (readline's `SIGINT` on a terminal, the process signal when stdin is piped) cancels
  * the answer that streams and the session goes on; at the prompt it ends the session (a
@@ -31,6 +33,9 @@ export interface ChatEnv extends Omit<RunEnv, 'signal'> {
 
 /** The prompt shown before each line. */
 export const CHAT_PROMPT = '> ';
+
+/** Shown after a turn refused as invalid while the session has history. */
+export const TOO_LONG_HINT = 'If the conversation has grown too long for the limits, /new starts a new one.\n';
 
 /** The session's commands (a line that is exactly one of these). */
 export const CHAT_COMMANDS = { exit: '/exit', new: '/new' } as const;
@@ -83,6 +88,7 @@ export const chat = async (request: SessionRequest, env: ChatEnv): Promise<ExitC
         const outcome = await runTurn(plugin, withSystem(request.system, asked), request, { ...env, signal: turn.signal });
         turn = undefined;
         if (outcome.answer !== undefined) history = [...asked, { role: 'assistant', content: outcome.answer }];
+        else if (outcome.code === EXIT.usage && history.length > 0) env.promptOutput.write(TOO_LONG_HINT);
       }
       if (env.signal?.aborted === true) break;
       rl.prompt();
