@@ -46,4 +46,17 @@ describe('onSystemError', () => {
     expect(contexts).toEqual([expect.objectContaining({ requestId: 'r2', stage: 'expert:leaky' }), expect.objectContaining({ requestId: 'r2', stage: 'execution' })]);
     expect(contexts.some((context) => 'tenant' in context)).toBe(false);
   });
+
+  it('redacts a key-shaped request id in the context, as the server log does', () => {
+    const contexts: SystemErrorContext[] = [];
+    newScheduler().run(({ flush }) => {
+      const plugin = new DialoguePlugin({ experts: [leaky], onSystemError: (_error, context) => contexts.push(context) });
+      record(plugin.process('Hi', { requestId: KEY, tenant: 'acme' }));
+      flush();
+    });
+    expect(contexts.map((context) => [context.requestId, context.stage, context.tenant])).toEqual([
+      ['[REDACTED:api-key]', 'expert:leaky', 'acme'], ['[REDACTED:api-key]', 'execution', 'acme'],
+    ]);
+  });
 });
+

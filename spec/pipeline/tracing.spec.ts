@@ -53,6 +53,19 @@ describe('tracing', () => {
     expect(tracing.open()).toEqual([]);
   });
 
+  it('redacts a key-shaped request id before it becomes an attribute, on the request and on its attempts', () => {
+    const key = 'sk-proj-ABCDEFGHIJKLMNOPQRSTUVWX0123456789';
+    const tracing = inMemoryTracing();
+    newScheduler().run(({ flush }) => {
+      const plugin = new DialoguePlugin({ experts: [simulatedExpert({ id: 'a', model: 'm-a' })], tracing: { tracer: tracing.tracer } });
+      record(plugin.process('Hi', { requestId: key }));
+      flush();
+    });
+    expect(attrs(only(tracing.named('dialogue.request')))['dialogue.request_id']).toBe('[REDACTED:api-key]');
+    expect(attrs(only(tracing.named('chat m-a')))['dialogue.request_id']).toBe('[REDACTED:api-key]');
+    expect(JSON.stringify(tracing.spans().map((span) => span.attributes))).not.toContain(key);
+  });
+
   it('shows a retried expert as two attempt spans, the first with an error status and a safe message', () => {
     const tracing = inMemoryTracing();
     newScheduler().run(({ flush }) => {

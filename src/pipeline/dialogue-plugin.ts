@@ -84,15 +84,19 @@ export class DialoguePlugin {
     this.coordinator = options.coordination;
     const hook = options.onSystemError;
     const tracer = resolveTracer(options.tracing);
-    this.tracing = tracer === undefined ? undefined : createRequestTracing(tracer, time);
-    // What the hook sees is redacted with the built-in rules, whatever the output guard: an
-    // upstream's error text may quote a key, and alerting tools keep what they are sent.
-    const redact = hook === undefined ? undefined : defaultGuard();
+    // What the hook and the spans see is redacted with the built-in rules, whatever the output
+    // guard: an upstream's error text may quote a key, a caller may use one as a request id (the
+    // server's log redacts it too), and alerting and tracing backends keep what they are sent.
+    const redactor = hook === undefined && tracer === undefined ? undefined : defaultGuard();
+    const redact = (text: string): string => redactor?.apply(text) ?? text;
+    this.tracing = tracer === undefined ? undefined : createRequestTracing(tracer, time, redact);
     this.reportSystemError = (error, context) => {
-      if (hook === undefined || redact === undefined) return;
+      if (hook === undefined) return;
       const tenant = context.tenant ?? this.tenants.get(context.requestId);
+      const requestId = redact(context.requestId);
+      const safe = requestId === context.requestId ? context : { ...context, requestId };
       try {
-        hook(redactedError(error, (text) => redact.apply(text)), tenant === undefined ? context : { ...context, tenant });
+        hook(redactedError(error, redact), tenant === undefined ? safe : { ...safe, tenant });
       } catch {
         // An alerting hook that throws must not break the request.
       }

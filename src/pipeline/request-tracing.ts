@@ -31,11 +31,14 @@ export interface RequestTracing {
   readonly traceAttempt: AttemptTracer;
 }
 
-/** Tracing with `tracer`, times from `clock`. */
-export const createRequestTracing = (tracer: Tracer, clock: Clock): RequestTracing => {
+/**
+ * Tracing with `tracer`, times from `clock`; `redact` runs over request ids before they become
+ * attributes (a caller may use a key-shaped id; spans, like logs, never carry one).
+ */
+export const createRequestTracing = (tracer: Tracer, clock: Clock, redact: (text: string) => string = (text) => text): RequestTracing => {
   const live = new Map<string, RequestSpan>();
   const traced: RequestTracing['traced'] = (requestId, parent, tenant, events$) => new Observable<PipelineEvent>((subscriber) => {
-    const request = new RequestSpan(tracer, clock, requestId, parent ?? otelContext.active(), tenant);
+    const request = new RequestSpan(tracer, clock, redact(requestId), parent ?? otelContext.active(), tenant);
     // A duplicate id is refused without running: the request in flight keeps its attempts' parent.
     if (!live.has(requestId)) live.set(requestId, request);
     const end = (): void => {
@@ -54,22 +57,24 @@ export const createRequestTracing = (tracer: Tracer, clock: Clock): RequestTraci
   });
   const onTiming = (event: TimingEvent): void => live.get(event.requestId)?.timing(event);
   const traceAttempt: AttemptTracer = (expert, task, tokens) =>
-    attemptTrace(tracer, clock, expert, task, tokens, live.get(task.requestId)?.context ?? otelContext.active());
+    attemptTrace(tracer, clock, expert, task, tokens, live.get(task.requestId)?.context ?? otelContext.active(), redact);
   return { traced, onTiming, traceAttempt };
 };
 
-const attemptAttributes = (expert: Expert, task: ExpertTask): Attributes => ({
+const attemptAttributes = (expert: Expert, task: ExpertTask, redact: (text: string) => string): Attributes => ({
   'gen_ai.operation.name': 'chat',
   'gen_ai.request.model': expert.model,
   ...(expert.provider === undefined ? {} : { 'gen_ai.provider.name': expert.provider, 'gen_ai.system': expert.provider }),
-  'dialogue.request_id': task.requestId,
+  'dialogue.request_id': redact(task.requestId),
   'dialogue.expert.id': expert.id,
   'dialogue.attempt': task.attempt,
 });
 
 /** Starts a `chat <model>` span for one attempt; its task carries the span's context and records the provider's usage. */
-const attemptTrace = (tracer: Tracer, clock: Clock, expert: Expert, task: ExpertTask, tokens: () => number, parent: Context): AttemptTrace => {
-  const span = tracer.startSpan(`chat ${expert.model}`, { kind: SpanKind.CLIENT, startTime: clock.now(), attributes: attemptAttributes(expert, task) }, parent);
+const attemptTrace = (
+  tracer: Tracer, clock: Clock, expert: Expert, task: ExpertTask, tokens: () => number, parent: Context, redact: (text: string) => string,
+): AttemptTrace => {
+  const span = tracer.startSpan(`chat ${expert.model}`, { kind: SpanKind.CLIENT, startTime: clock.now(), attributes: attemptAttributes(expert, task, redact) }, parent);
   let usage: { readonly inputTokens: number; readonly outputTokens: number } | undefined;
   let ended = false;
   const traceContext = trace.setSpan(parent, span);
