@@ -6,8 +6,9 @@ import { defer, of } from 'rxjs';
 import type { ChatMessage, Usage } from '../../src/conversation';
 import type { CacheEvent, CompleteEvent, ErrorEvent, ExpertEvent, MetricsEvent, PipelineEvent, TokenEvent } from '../../src/events';
 import { DialoguePlugin } from '../../src/pipeline/dialogue-plugin';
-import type { Expert, ExpertTask } from '../../src/ports';
+import type { Expert } from '../../src/ports';
 import { simulatedExpert } from '../../src/sources/simulated-expert';
+import { recordingExpert } from '../support/recording-expert';
 import { newScheduler, record, typesOf } from '../support/virtual-time';
 
 const terminalOf = (events: readonly PipelineEvent[]): PipelineEvent => events[events.length - 1]!;
@@ -30,19 +31,14 @@ const twoTurns: readonly ChatMessage[] = [
   { role: 'user', content: 'What is RxJS?' },
 ];
 
-/** An expert that records its tasks and answers as `simulatedExpert` would (the simulated one underneath). */
-const recorded = (expert: Expert): Expert & { readonly tasks: ExpertTask[] } => {
-  const tasks: ExpertTask[] = [];
-  return { ...expert, tasks, stream: (task) => { tasks.push(task); return expert.stream(task); } };
-};
 
 describe('DialoguePlugin with conversations', () => {
   describe('what reaches the experts', () => {
     it('gives every expert the whole conversation as task.messages, and the last user message as the prompt', () => {
       newScheduler().run(({ flush }) => {
         const seen: [string, readonly ChatMessage[]][] = [];
-        const echo = recorded(simulatedExpert({ id: 'echo', answer: (prompt, messages) => { seen.push([prompt, messages]); return `You asked: ${prompt}`; }, firstTokenDelayMs: 5 }));
-        const other = recorded(simulatedExpert({ id: 'other', answer: 'Observables.', firstTokenDelayMs: 9 }));
+        const echo = recordingExpert(simulatedExpert({ id: 'echo', answer: (prompt, messages) => { seen.push([prompt, messages]); return `You asked: ${prompt}`; }, firstTokenDelayMs: 5 }));
+        const other = recordingExpert(simulatedExpert({ id: 'other', answer: 'Observables.', firstTokenDelayMs: 9 }));
         const plugin = new DialoguePlugin({ experts: [echo, other], fusion: 'first' });
         const run = record(plugin.process(twoTurns, { requestId: 'c1' }));
         flush();
@@ -68,8 +64,8 @@ describe('DialoguePlugin with conversations', () => {
     it('gives every expert the params: maxTokens cuts each simulated answer to that many tokens', () => {
       newScheduler().run(({ flush }) => {
         const experts = [
-          recorded(simulatedExpert({ id: 'a', answer: 'one two three four five', tokenDelayMs: 2 })),
-          recorded(simulatedExpert({ id: 'b', answer: 'alpha beta. gamma', tokenDelayMs: 3 })),
+          recordingExpert(simulatedExpert({ id: 'a', answer: 'one two three four five', tokenDelayMs: 2 })),
+          recordingExpert(simulatedExpert({ id: 'b', answer: 'alpha beta. gamma', tokenDelayMs: 3 })),
         ];
         const plugin = new DialoguePlugin({ experts, cache: false });
         const run = record(plugin.process(twoTurns, { params: { maxTokens: 2, temperature: 0.3 } }));

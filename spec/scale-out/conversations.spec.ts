@@ -8,24 +8,17 @@ import { lastValueFrom, timer, map, toArray } from 'rxjs';
 import type { ChatMessage } from '../../src/conversation';
 import type { CacheEvent, CompleteEvent, PipelineEvent } from '../../src/events';
 import { DialoguePlugin } from '../../src/pipeline/dialogue-plugin';
-import type { Expert, ExpertTask } from '../../src/ports';
 import { redisCache } from '../../src/sources/redis-cache';
 import { redisCoordinator } from '../../src/sources/redis-coordinator';
+import { recordingExpert } from '../support/recording-expert';
 import { connectRaw, pollUntil, startRedis, type TestRedis } from '../support/redis-server';
 
 jest.setTimeout(20_000);
 
 /** Answers after 500 ms with how much of the conversation it saw (so history changes the answer); keeps every task. */
-const countingExpert = (): Expert & { readonly tasks: ExpertTask[] } => {
-  const tasks: ExpertTask[] = [];
-  return {
-    id: 'counter', model: 'counter', version: '1', tasks,
-    stream: (task) => {
-      tasks.push(task);
-      return timer(500).pipe(map(() => `${task.prompt} (after ${task.messages.length - 1} earlier messages)`));
-    },
-  };
-};
+const countingExpert = () => recordingExpert({
+  id: 'counter', answer: (task) => timer(500).pipe(map(() => `${task.prompt} (after ${task.messages.length - 1} earlier messages)`)),
+});
 
 const run = (plugin: DialoguePlugin, input: string | readonly ChatMessage[], requestId: string): Promise<PipelineEvent[]> =>
   lastValueFrom(plugin.process(input, { requestId }).pipe(toArray()));

@@ -1,26 +1,17 @@
 import { of } from 'rxjs';
 import type { ChatMessage, GenerationParams } from '../../../src/conversation';
 import { isTerminal } from '../../../src/events';
-import type { Expert, ExpertTask } from '../../../src/ports';
 import { memoryCache } from '../../../src/pipeline/memory-cache';
 import { simulatedExpert, type SimulatedExpert } from '../../../src/sources/simulated-expert';
 import { noGuard } from '../../../src/strategies/output-guard';
+import { recordingExpert } from '../../support/recording-expert';
 import { EventReader, postJson, sseEvents, startDialogueServer, waitFor, type Running } from '../server-fixtures';
 
 /** Streams its first token at once, then waits a minute per token: in flight until cancelled (with `noGuard`, which holds no token back). */
 const slowExpert = (id: string): SimulatedExpert => simulatedExpert({ id, answer: 'one two three', tokenDelayMs: 60_000 });
 
 /** An expert that answers with the number of messages it got, and keeps every task. */
-const recordingExpert = (): Expert & { readonly tasks: ExpertTask[] } => {
-  const tasks: ExpertTask[] = [];
-  return {
-    id: 'rec', model: 'rec', version: '1', tasks,
-    stream: (task) => {
-      tasks.push(task);
-      return of(`Heard ${task.messages.length} messages.`);
-    },
-  };
-};
+const recordingExpertOf = () => recordingExpert({ id: 'rec', answer: (task) => of(`Heard ${task.messages.length} messages.`) });
 
 const conversation: readonly ChatMessage[] = [
   { role: 'system', content: 'Be brief.' },
@@ -133,7 +124,7 @@ describe('POST /api/dialogue with messages', () => {
   });
 
   it('runs the whole conversation, params included, and caches it apart from the bare question', async () => {
-    const expert = recordingExpert();
+    const expert = recordingExpertOf();
     running = await startDialogueServer({ experts: [expert], cache: memoryCache(), guard: noGuard });
     const params: GenerationParams = { temperature: 0, maxTokens: 64 };
     const events = await sseEvents(await postJson(`${running.origin}/api/dialogue`, { messages: conversation, params }));
@@ -153,7 +144,7 @@ describe('POST /api/dialogue with messages', () => {
     ['neither', { requestId: 'r1' }, /^Missing "prompt" or "messages"/],
     ['messages that is no array', { messages: { role: 'user', content: 'Q?' } }, /^"messages" must be an array of chat messages/],
   ])('answers 400 for %s, running nothing', async (_what, body, message) => {
-    const expert = recordingExpert();
+    const expert = recordingExpertOf();
     running = await startDialogueServer({ experts: [expert] });
     const response = await postJson(`${running.origin}/api/dialogue`, body);
     expect(response.status).toBe(400);
@@ -162,7 +153,7 @@ describe('POST /api/dialogue with messages', () => {
   });
 
   it('streams the pipeline\'s validation errors for a bad conversation and bad params as one error event', async () => {
-    const expert = recordingExpert();
+    const expert = recordingExpertOf();
     running = await startDialogueServer({ experts: [expert] });
     const events = await sseEvents(await postJson(`${running.origin}/api/dialogue`, {
       messages: [{ role: 'user', content: 'Q?' }, { role: 'assistant', content: 'A.' }], params: { temperature: 7 },
@@ -177,7 +168,7 @@ describe('POST /api/dialogue with messages', () => {
   });
 
   it('reads params: null as no params, as /v1 and /api/chat do', async () => {
-    const expert = recordingExpert();
+    const expert = recordingExpertOf();
     running = await startDialogueServer({ experts: [expert] });
     const events = await sseEvents(await postJson(`${running.origin}/api/dialogue`, { prompt: 'Q?', params: null }));
     expect(events.at(-1)).toEqual(expect.objectContaining({ type: 'complete' }));
