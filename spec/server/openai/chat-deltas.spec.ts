@@ -1,4 +1,5 @@
 import type { CompleteEvent, PipelineEvent } from '../../../src/events';
+import type { ChatDelta } from '../../../src/server/openai/chat-chunks';
 import { CORRECTION_MARKER, createChatDeltas } from '../../../src/server/openai/chat-deltas';
 
 const requestId = 'r1';
@@ -9,7 +10,12 @@ const retry = (source: string, discard: boolean): PipelineEvent => ({ type: 'ret
 /** Every delta of `events` then `end`, in order. */
 const run = (events: readonly PipelineEvent[], end: CompleteEvent, reasoning = true) => {
   const deltas = createChatDeltas({ reasoning });
-  return [...events.flatMap((event) => deltas.event(event)), ...deltas.complete(end)];
+  const list: ChatDelta[] = [];
+  for (const event of events) {
+    const delta = deltas.event(event);
+    if (delta !== undefined) list.push(delta);
+  }
+  return [...list, ...deltas.complete(end)];
 };
 const joined = (list: ReturnType<typeof run>, key: 'content' | 'reasoning_content') =>
   list.map((delta) => (key in delta ? (delta as Record<string, string>)[key] : '')).join('');

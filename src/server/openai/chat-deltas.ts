@@ -29,8 +29,8 @@ export const CORRECTION_MARKER = '\n\n[Correction: the text above was replaced; 
 
 /** The per-request mapping; stateful, so one per request. */
 export interface ChatDeltas {
-  /** The deltas of a non-terminal event (often none). */
-  event(event: PipelineEvent): ChatDelta[];
+  /** The delta of a non-terminal event, if it has one (at most one: no array per token). */
+  event(event: PipelineEvent): ChatDelta | undefined;
   /** The deltas that end a completed request's content. */
   complete(complete: CompleteEvent): ChatDelta[];
 }
@@ -43,40 +43,38 @@ export const createChatDeltas = ({ reasoning }: { readonly reasoning: boolean })
   let reasoned = false;
   let streamed = '';
   let live = true;
-  const note = (text: string): ChatDelta[] => {
-    if (!reasoning) return [];
+  const note = (text: string): ChatDelta | undefined => {
+    if (!reasoning) return undefined;
     const delta = `${reasoned ? '\n' : ''}${text}`;
     reasoned = true;
     lastSource = undefined;
-    return [{ reasoning_content: delta }];
+    return { reasoning_content: delta };
   };
   return {
     event: (event) => {
       if (event.type === 'token' && ANSWER_SOURCES.has(event.source)) {
-        if (!live) return [];
+        if (!live) return undefined;
         streamed += event.text;
-        return [{ content: event.text }];
+        return { content: event.text };
       }
       if (event.type === 'token') {
-        if (!reasoning) return [];
+        if (!reasoning) return undefined;
         const label = event.source === lastSource ? '' : `${reasoned ? '\n' : ''}[${event.source}] `;
         lastSource = event.source;
         reasoned = true;
-        return [{ reasoning_content: `${label}${event.text}` }];
+        return { reasoning_content: label === '' ? event.text : `${label}${event.text}` };
       }
       if (event.type === 'retry' && event.discard) {
         if (event.source === 'fusion') live = false;
         return note(`[${event.source}] retry ${event.attempt}/${event.maxRetries}: the text above from ${event.source} is discarded`);
       }
-      return [];
+      return undefined;
     },
     complete: ({ text, degraded }) => {
       if (text.startsWith(streamed)) return textPieces(text.slice(streamed.length)).map((content) => ({ content }));
       const why = degraded ? 'the fusion failed; an expert\'s answer replaces it' : 'the streamed answer was discarded';
-      return [
-        ...note(`[fusion] ${why}: the final answer follows the correction marker`),
-        ...textPieces(`${CORRECTION_MARKER}${text}`).map((content) => ({ content })),
-      ];
+      const noted = note(`[fusion] ${why}: the final answer follows the correction marker`);
+      return [...(noted === undefined ? [] : [noted]), ...textPieces(`${CORRECTION_MARKER}${text}`).map((content) => ({ content }))];
     },
   };
 };

@@ -98,7 +98,8 @@ export function writeChatStream(events$: Observable<PipelineEvent>, res: ServerR
       else {
         // Deltas come only from tokens and retries, which open the stream first.
         if (OPENING.has(event.type)) open();
-        send(deltas.event(event));
+        const delta = deltas.event(event);
+        if (delta !== undefined) write(dataFrame(chatChunk(meta, delta, null)));
       }
     },
     error: () => finish(undefined),
