@@ -39,6 +39,9 @@ export interface ProcessOptions {
   readonly traceContext?: Context;
 }
 
+/** The caller's request id, else a fresh UUID. */
+const requestIdOf = (opts: { readonly requestId?: unknown }): string => (typeof opts.requestId === 'string' ? opts.requestId : randomUUID());
+
 const optionsObject = (options: unknown): Partial<Record<keyof ProcessOptions, unknown>> =>
   typeof options === 'object' && options !== null ? options : {};
 
@@ -143,21 +146,23 @@ export class DialoguePlugin {
    * all down. `input`: a prompt (one user message) or a conversation whose last message is the user's.
    */
   process(input: DialogueInput, options?: ProcessOptions): Observable<PipelineEvent> {
+    const tracing = this.tracing;
+    // Without tracing the request is the whole Observable: no wrapper per request.
+    if (tracing === undefined) return this.request(undefined, input, options);
     return new Observable<PipelineEvent>((subscriber) => {
       const opts = optionsObject(options);
-      const requestId = typeof opts.requestId === 'string' ? opts.requestId : randomUUID();
+      const requestId = requestIdOf(opts);
       const tenant = typeof opts.tenant === 'string' ? opts.tenant : undefined;
-      const events$ = this.request(requestId, input, options);
-      if (this.tracing === undefined) return events$.subscribe(subscriber);
       const parent = isContext(opts.traceContext) ? opts.traceContext : undefined;
-      return this.tracing.traced(requestId, parent, tenant, events$).subscribe(subscriber);
+      return tracing.traced(requestId, parent, tenant, this.request(requestId, input, options)).subscribe(subscriber);
     });
   }
 
-  /** One request's events (refused, or run by the chain); registers it while it runs. */
-  private request(requestId: string, input: DialogueInput, options: ProcessOptions | undefined): Observable<PipelineEvent> {
+  /** One request's events (refused, or run by the chain); registers it while it runs. `id`: its id, else the options' or a fresh one per subscription. */
+  private request(id: string | undefined, input: DialogueInput, options: ProcessOptions | undefined): Observable<PipelineEvent> {
     return new Observable<PipelineEvent>((inner) => {
       const opts = optionsObject(options);
+      const requestId = id ?? requestIdOf(opts);
       const at = this.time.now();
       const signal = opts.signal instanceof AbortSignal ? opts.signal : undefined;
       const refusal = this.closing !== undefined ? 'plugin closed'
