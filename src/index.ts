@@ -33,7 +33,7 @@ export { storeAnswer, type StoreAnswerDeps } from './operators/store-answer';
 export { untilCancelled } from './operators/until-cancelled';
 export { finish, type FinishDeps } from './operators/finish';
 export { timed } from './operators/timed';
-export { staged, stagesOf, openStages, type ChainStage, type StageContext, type StageObserver, type StageSink, type StageRunner, type StageHold, type HoldTeardown } from './operators/staged';
+export { staged, stagesOf, openStages, type ChainStage, type StagedOptions, type StageContext, type StageObserver, type StageSink, type StageRunner, type StageHold, type HoldTeardown } from './operators/staged';
 
 // Strategies: plain functions.
 export { cacheKey, canonicalJson, hashTaskParams, CACHE_SCHEMA_VERSION } from './strategies/cache-key';

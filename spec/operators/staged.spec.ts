@@ -1,6 +1,6 @@
-import { Observable, asyncScheduler, config, map, pipe, type OperatorFunction } from 'rxjs';
+import { Observable, asyncScheduler, config, map, of, pipe, type OperatorFunction } from 'rxjs';
 import type { ChainEvent } from '../../src/chain-events';
-import type { StatusEvent } from '../../src/events';
+import type { StatusEvent, TokenEvent } from '../../src/events';
 import { openStages, staged, stagesOf, type ChainStage, type StageSink } from '../../src/operators/staged';
 import { everyKind } from '../support/every-kind';
 import { newScheduler } from '../support/virtual-time';
@@ -245,6 +245,59 @@ describe('staged', () => {
         expectObservable(cold(source, letters('x'), boom).pipe(staged(tearing)), unsub).toBe(expected, letters('x'), error);
       });
       expect(log).toEqual(['teardown at 3']);
+    });
+  });
+
+  describe('the token road (ignoresTokens, context.token)', () => {
+    const token = (text: string): TokenEvent => ({ type: 'token', requestId: 'r1', source: 'e1', text });
+    /** A stage that notes every event it sees as `name:kind`, handing it on. */
+    const noting = (name: string, seen: string[]): ChainStage => ({ next }) => (event) => {
+      seen.push(`${name}:${event.type === 'token' ? event.text : event.type}`);
+      next(event);
+    };
+    /** A stage emitting a token with `context.token` for each status `t`, and passing every other event on. */
+    const emitting: ChainStage = (context) => (event) => (is(event, 't') ? context.token(token('x')) : context.next(event));
+
+    it('hands a token emitted with context.token past the stages that ignore tokens, to the next one that looks', () => {
+      const seen: string[] = [];
+      const out: ChainEvent[] = [];
+      of(status('t') as ChainEvent, status('s')).pipe(
+        staged(emitting),
+        staged(noting('skipped', seen), { ignoresTokens: true }),
+        staged(noting('user', seen)),
+      ).subscribe((event) => out.push(event));
+      expect(seen).toEqual(['user:x', 'skipped:status', 'user:status']);
+      expect(out).toEqual([token('x'), status('s')]);
+    });
+
+    it('keeps the order of tokens and other events, and reaches the sink\'s token when no later stage looks', () => {
+      const out: string[] = [];
+      const sink: StageSink = {
+        next: (event) => out.push(`next:${event.type}`), token: (event) => out.push(`token:${event.text}`), error: () => out.push('error'), complete: () => out.push('complete'),
+      };
+      const skipped: string[] = [];
+      const ignoring = Object.assign(noting('skipped', skipped), { ignoresTokens: true });
+      const runner = openStages([emitting, ignoring], sink);
+      runner.push(status('s'));
+      runner.push(status('t'));
+      runner.push(status('s'));
+      runner.end();
+      expect(out).toEqual(['next:status', 'token:x', 'next:status', 'complete']);
+      expect(skipped).toEqual(['skipped:status', 'skipped:status']);
+    });
+
+    it('sends tokens through next where no stage ignores tokens (a user stage without the option sees them)', () => {
+      const seen: string[] = [];
+      of(status('t') as ChainEvent).pipe(staged(emitting), staged(noting('user', seen))).subscribe();
+      expect(seen).toEqual(['user:x']);
+    });
+
+    it('marks a stage through the option without changing the stage function given', () => {
+      const stage: ChainStage = ({ next }) => next;
+      staged(stage, { ignoresTokens: true });
+      expect(stage.ignoresTokens).toBeUndefined();
+      expect(stagesOf(pipe(staged(stage, { ignoresTokens: true })))?.[0]?.ignoresTokens).toBe(true);
+      expect(stagesOf(pipe(staged(stage)))?.[0]).toBe(stage);
     });
   });
 

@@ -60,7 +60,7 @@ describe('the token path', () => {
         expect(request.events.at(-1)).toEqual(expect.objectContaining({ type: 'complete', text: ' one two three' }));
         expect(request.hops.length).toBeGreaterThanOrEqual(3);
         expect(Math.max(...request.hops)).toBeLessThanOrEqual(5);
-        // Today 3: retry's subscriber, the expert run's, the caller's; the chain's stages are fused function calls.
+        // Today 3: retry's subscriber, the fan-out stage's inner subscriber, the caller's; the chain's stages are fused function calls.
         expect(Math.max(...request.hops)).toBe(3);
       });
     });

@@ -125,5 +125,5 @@ export const cacheLookup = (deps: CacheLookupDeps, scheduler: SchedulerLike = as
     });
     // Still looking up (an asynchronous store): say so, so a cancel meanwhile still counts the lookup.
     if (!settled) next({ type: 'timing', requestId: event.requestId, stage: 'cache', at });
-  });
+  }, { ignoresTokens: true });
 };

@@ -8,7 +8,7 @@
  */
 import { Observable, type SchedulerLike, type Subscriber, type TeardownLogic } from 'rxjs';
 import type { ChainEvent } from '../chain-events';
-import type { CancelledEvent, PipelineEvent } from '../events';
+import type { CancelledEvent, PipelineEvent, TokenEvent } from '../events';
 import { CancelSignal } from './cancel-signal';
 import { Finisher, type FinishDeps } from './finisher';
 import { runFused, type FusedStages, type StageRunner, type StageSink } from './staged';
@@ -65,6 +65,10 @@ class EnvelopeRun implements StageSink {
 
   next(event: ChainEvent): void {
     if (this.reason === undefined) this.finisher.next(event);
+  }
+
+  token(event: TokenEvent): void {
+    if (this.reason === undefined) this.finisher.token(event);
   }
 
   error(error: unknown): void {

@@ -141,7 +141,7 @@ class Execution {
   }
 
   token(source: string, text: string): void {
-    this.context.next({ type: 'token', requestId: this.event.requestId, source, text });
+    this.context.token({ type: 'token', requestId: this.event.requestId, source, text });
   }
 
   start(): void {

@@ -45,5 +45,5 @@ export const fanOutExperts = (given: FanOutDeps, scheduler: SchedulerLike = asyn
       error: (refusal) => context.next(systemErrorEvent('overloaded', refusal,
         { requestId: event.requestId, stage: 'execution', plan: event.route.plan }, deps.reportSystemError ?? (() => undefined))),
     });
-  });
+  }, { ignoresTokens: true });
 };

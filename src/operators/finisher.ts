@@ -7,7 +7,7 @@
  */
 import type { SchedulerLike, Subscriber } from 'rxjs';
 import { isHandoff, type ChainEvent, type TimingEvent } from '../chain-events';
-import { isTerminal, type PipelineEvent, type TerminalEvent } from '../events';
+import { isTerminal, type PipelineEvent, type TerminalEvent, type TokenEvent } from '../events';
 import type { BottleneckRules, Pricing } from '../metrics';
 import type { SystemErrorReporter } from '../ports';
 import { defaultBottleneckRules } from '../strategies/bottlenecks';
@@ -46,8 +46,7 @@ export class Finisher implements StageSink {
     if (this.ended) return;
     if (this.requestId === '') this.requestId = event.requestId;
     if (event.type === 'token') {
-      this.ledger.token();
-      this.subscriber.next(event);
+      this.token(event);
     } else if (isTerminal(event)) {
       this.end(event);
     } else if (event.type === 'timing' || event.type === 'experts-started') {
@@ -59,6 +58,13 @@ export class Finisher implements StageSink {
       this.ledger.note(event);
       this.subscriber.next(event);
     }
+  }
+
+  /** A token, to the caller (the hot path: no dispatch on the event's type). */
+  token(event: TokenEvent): void {
+    if (this.ended) return;
+    this.ledger.token();
+    this.subscriber.next(event);
   }
 
   error(error: unknown): void {

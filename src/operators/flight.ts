@@ -13,6 +13,7 @@
  */
 import type { Subscription, Unsubscribable } from 'rxjs';
 import type { ChainEvent, ExecuteEvent, ExpertsStartedEvent } from '../chain-events';
+import type { TokenEvent } from '../events';
 import type { StageHold, StageSink } from './staged';
 import { NO_USAGE } from '../conversation';
 
@@ -27,8 +28,15 @@ export interface FlightHost {
   ended(flight: Flight): void;
 }
 
-/** Holds a participant's own chain open while it is in the flight (`StageContext.hold`). */
-export interface ParticipantHolder { hold(onTeardown: Unsubscribable): StageHold }
+/**
+ * A participant's own chain, as the flight sees it (a `StageContext` is one): where its events
+ * and its tokens go, and how to hold the chain open while it is in the flight.
+ */
+export interface ParticipantLink {
+  readonly next: (event: ChainEvent) => void;
+  readonly token: (event: TokenEvent) => void;
+  hold(onTeardown: Unsubscribable): StageHold;
+}
 
 /**
  * One request sharing the flight: where its events go, and its hold on its own chain. It is
@@ -37,7 +45,12 @@ export interface ParticipantHolder { hold(onTeardown: Unsubscribable): StageHold
  */
 class Participant implements Unsubscribable {
   hold: StageHold | undefined;
-  constructor(readonly requestId: string, readonly next: (event: ChainEvent) => void, private readonly flight: Flight) {}
+  readonly next: (event: ChainEvent) => void;
+  readonly token: (event: TokenEvent) => void;
+  constructor(readonly requestId: string, link: ParticipantLink, private readonly flight: Flight) {
+    this.next = link.next;
+    this.token = link.token;
+  }
   unsubscribe(): void {
     this.flight.leave(this);
   }
@@ -71,14 +84,14 @@ export class Flight implements StageSink {
   }
 
   /**
-   * Joins as `requestId`: its events go to `next` (caught up first, then live). `holder` holds
-   * the participant's own chain open: its hold ends when the flight does and fails when it
-   * fails, and tearing that chain down leaves the flight, also from inside the work's
-   * synchronous start.
+   * Joins as `requestId`: its events go to `link.next` and its tokens to `link.token` (caught up
+   * first, then live). The participant's own chain is held open (`link.hold`): its hold ends
+   * when the flight does and fails when it fails, and tearing that chain down leaves the
+   * flight, also from inside the work's synchronous start.
    */
-  join(requestId: string, next: (event: ChainEvent) => void, holder: ParticipantHolder): void {
-    const participant = new Participant(requestId, next, this);
-    participant.hold = holder.hold(participant);
+  join(requestId: string, link: ParticipantLink): void {
+    const participant = new Participant(requestId, link, this);
+    participant.hold = link.hold(participant);
     if (this.work !== undefined) this.catchUp(participant);
     this.participants = this.participants.length === 0 ? [participant] : [...this.participants, participant];
     if (this.work === undefined) {
@@ -91,6 +104,23 @@ export class Flight implements StageSink {
   /** The work's events, to every participant. */
   next(event: ChainEvent): void {
     this.deliver(event);
+  }
+
+  /**
+   * The work's tokens, to every participant's token road (the hot path: no type dispatch;
+   * the starting participant gets the event itself, others a copy with their requestId).
+   */
+  token(event: TokenEvent): void {
+    if (event.source === 'fusion' && !this.closed) this.remember(event);
+    const current = this.participants;
+    for (let i = 0; i < current.length; i++) {
+      const participant = current[i]!;
+      try {
+        participant.token(participant.requestId === event.requestId ? event : { type: 'token', requestId: participant.requestId, source: event.source, text: event.text });
+      } catch (error) {
+        participant.hold?.fail(error);
+      }
+    }
   }
 
   /** The work failed: every participant fails. */

@@ -14,7 +14,8 @@
 import { asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { AnswerEvent, ChainEvent } from '../chain-events';
 import type { OutputGuard, TokenRedactor } from '../ports';
-import { staged } from './staged';
+import { noGuard } from '../strategies/output-guard';
+import { staged, type StageContext } from './staged';
 
 /** What the guard needs. */
 export interface GuardDeps { readonly guard: OutputGuard }
@@ -22,10 +23,11 @@ export interface GuardDeps { readonly guard: OutputGuard }
 /** Guards streamed tokens and the final text. */
 export const guard = ({ guard: rules }: GuardDeps, scheduler: SchedulerLike = asyncScheduler): OperatorFunction<ChainEvent, ChainEvent> => {
   const cached = new GuardedTexts(rules);
-  return staged(({ next }) => {
-    const run = new GuardRun(rules, cached, scheduler, next);
+  // With noGuard there is nothing to do per token: tokens skip the stage.
+  return staged((context) => {
+    const run = new GuardRun(rules, cached, scheduler, context);
     return (event) => run.handle(event);
-  });
+  }, { ignoresTokens: rules === noGuard });
 };
 
 /** How many cached answers' guarded texts the guard remembers (per operator). */
@@ -62,16 +64,17 @@ class GuardRun {
     private readonly rules: OutputGuard,
     private readonly cached: GuardedTexts,
     private readonly scheduler: SchedulerLike,
-    private readonly next: (event: ChainEvent) => void,
+    /** Where the guarded events go: tokens on its `token` road, the rest to `next`. */
+    private readonly stage: StageContext,
   ) {}
 
   handle(event: ChainEvent): void {
-    const { next } = this;
+    const { next, token } = this.stage;
     switch (event.type) {
       case 'token': {
         if (event.source === 'cache') {
           const text = this.cached.apply(event.text);
-          next(text === event.text ? event : { type: 'token', requestId: event.requestId, source: 'cache', text });
+          token(text === event.text ? event : { type: 'token', requestId: event.requestId, source: 'cache', text });
           return;
         }
         this.windows ??= new Map();
@@ -81,8 +84,8 @@ class GuardRun {
           this.windows.set(event.source, window);
         }
         const text = window.push(event.text);
-        if (text === event.text) next(event);
-        else if (text.length > 0) next({ type: 'token', requestId: event.requestId, source: event.source, text });
+        if (text === event.text) token(event);
+        else if (text.length > 0) token({ type: 'token', requestId: event.requestId, source: event.source, text });
         return;
       }
       case 'expert': {
@@ -106,7 +109,7 @@ class GuardRun {
   private flush(requestId: string, source: string, window: TokenRedactor): void {
     this.windows?.delete(source);
     const rest = window.flush();
-    if (rest.length > 0) this.next({ type: 'token', requestId, source, text: rest });
+    if (rest.length > 0) this.stage.token({ type: 'token', requestId, source, text: rest });
   }
 
   private finalPass(event: AnswerEvent): void {
@@ -114,7 +117,8 @@ class GuardRun {
     const at = scheduler.now();
     if (this.windows !== undefined) for (const [source, window] of this.windows) this.flush(event.requestId, source, window);
     const text = event.fromCache ? this.cached.apply(event.text) : this.rules.apply(event.text);
-    this.next({ type: 'timing', requestId: event.requestId, stage: 'outputGuard', at, ms: scheduler.now() - at });
-    this.next({ ...event, type: 'guarded', text });
+    const { next } = this.stage;
+    next({ type: 'timing', requestId: event.requestId, stage: 'outputGuard', at, ms: scheduler.now() - at });
+    next({ ...event, type: 'guarded', text });
   }
 }

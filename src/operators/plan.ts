@@ -98,5 +98,5 @@ export const plan = (deps: PlanDeps, scheduler: SchedulerLike = asyncScheduler):
     });
     // Still routing: say so, so a cancel meanwhile still counts the routing time.
     if (!settled) next({ type: 'timing', requestId: event.requestId, stage: 'routing', at });
-  });
+  }, { ignoresTokens: true });
 };

@@ -89,6 +89,6 @@ export const singleFlight = (execution: OperatorFunction<ChainEvent, ChainEvent>
       flight = new Flight(key, event, table, maxLogEvents);
       flights.set(key, flight);
     }
-    flight.join(event.requestId, next, context);
-  });
+    flight.join(event.requestId, context);
+  }, { ignoresTokens: true });
 };

@@ -11,6 +11,13 @@
  * stages (a `map`, a `tap`) simply ends one fused segment and starts the next: same behaviour,
  * one more hop.
  *
+ * Tokens take a shorter road. A stage that hands every `token` event on unchanged says so
+ * (`staged(stage, { ignoresTokens: true })`), and a stage that emits a token hands it to
+ * `context.token(event)`: the next stage that looks at tokens (or the sink's `token`). In the
+ * default chain `fuse` and `storeAnswer` (and `guard` with `noGuard`) are skipped that way:
+ * a token costs a call per stage that does something with it. The order of events is the same
+ * either way, since every stage hands events on synchronously.
+ *
  * A stage may start inner work with `run(source$, observer)`: the inner source is tracked (the
  * fused Observable completes once its source and every inner source have completed), torn down
  * when the fused Observable is unsubscribed, and an error it does not handle itself errors the
@@ -19,8 +26,9 @@
  *     source:  -r----|       stage A turns r into a, stage B turns a into b
  *     result:  -b----|       one subscription to the source; A and B run as function calls
  */
-import { Observable, Subscription, type OperatorFunction, type Subscriber, type TeardownLogic, type Unsubscribable } from 'rxjs';
+import { Observable, Subscriber, Subscription, type OperatorFunction, type TeardownLogic, type Unsubscribable } from 'rxjs';
 import type { ChainEvent } from '../chain-events';
+import type { TokenEvent } from '../events';
 
 /** Where an inner source's notifications go; `error` absent: the inner's error errors the result. */
 export interface StageObserver<T> {
@@ -37,6 +45,11 @@ export interface StageObserver<T> {
 export interface StageContext {
   /** Hands an event to the next stage (after the last stage: to the subscriber). */
   readonly next: (event: ChainEvent) => void;
+  /**
+   * Hands a `token` event on, past the stages that ignore tokens: the same as `next` for a
+   * token, one call per stage cheaper. Also a plain function.
+   */
+  readonly token: (event: TokenEvent) => void;
   /** Runs an inner source for the stage (see the module doc); unsubscribe the result to stop it early. */
   run<T>(this: StageContext, source: Observable<T>, observer: StageObserver<T>): Subscription;
   /** Adds a teardown that runs when the result is unsubscribed, errors or completes. */
@@ -62,12 +75,29 @@ export interface StageHold {
   fail(error: unknown): void;
 }
 
-/** A stage: called once per subscription with its context, returns the handler of every event reaching it. */
-export type ChainStage = (context: StageContext) => (event: ChainEvent) => void;
+/**
+ * A stage: called once per subscription with its context, returns the handler of every event
+ * reaching it. `ignoresTokens`: it hands every `token` event on unchanged (set by `staged`'s option).
+ */
+export interface ChainStage {
+  (context: StageContext): (event: ChainEvent) => void;
+  readonly ignoresTokens?: boolean;
+}
+
+/** Options of {@link staged}. */
+export interface StagedOptions {
+  /**
+   * The stage hands every `token` event on unchanged, at once: tokens emitted before it with
+   * `context.token` then skip it. Default false (every event reaches the stage).
+   */
+  readonly ignoresTokens?: boolean;
+}
 
 /** Where a fused run of stages delivers its result. */
 export interface StageSink {
   next(event: ChainEvent): void;
+  /** Where tokens handed on with `context.token` go; absent: `next`. */
+  token?(event: TokenEvent): void;
   error(error: unknown): void;
   complete(): void;
 }
@@ -126,7 +156,12 @@ class Runner implements StageRunner {
     this.subscription.add(this);
     // Bound, not an arrow: no closure context per runner (its size is per-request memory).
     let next: (event: ChainEvent) => void = sink.next.bind(sink);
-    for (let i = stages.length - 1; i >= 0; i--) next = stages[i]!(new StageLink(next, this));
+    let token: (event: TokenEvent) => void = sink.token === undefined ? next : sink.token.bind(sink);
+    for (let i = stages.length - 1; i >= 0; i--) {
+      const stage = stages[i]!;
+      next = stage(new StageLink(next, token, this));
+      if (stage.ignoresTokens !== true) token = next;
+    }
     this.first = next;
   }
 
@@ -149,12 +184,11 @@ class Runner implements StageRunner {
   run<T>(source: Observable<T>, observer: StageObserver<T>): Subscription {
     if (this.closed) return Subscription.EMPTY; // torn down meanwhile (e.g. from inside a synchronous start): start nothing
     this.active++;
-    const inner = new InnerObserver(this, observer);
-    const subscription = source.subscribe(inner);
-    // An inner that ended synchronously is already closed; adding to it then runs the teardown at once.
-    subscription.add(inner);
-    this.subscription.add(subscription);
-    return subscription;
+    const inner = new InnerSubscriber(this, observer);
+    // An inner that ends synchronously has settled by the time `subscribe` returns; adding it then does nothing.
+    this.subscription.add(inner);
+    source.subscribe(inner);
+    return inner;
   }
 
   add(teardown: TeardownLogic): void {
@@ -187,7 +221,7 @@ class Runner implements StageRunner {
 
 /** One stage's context: its `next`, and the runner's methods. */
 class StageLink implements StageContext {
-  constructor(readonly next: (event: ChainEvent) => void, private readonly runner: Runner) {}
+  constructor(readonly next: (event: ChainEvent) => void, readonly token: (event: TokenEvent) => void, private readonly runner: Runner) {}
   run<T>(source: Observable<T>, observer: StageObserver<T>): Subscription {
     return this.runner.run(source, observer);
   }
@@ -216,11 +250,16 @@ class RootObserver {
   }
 }
 
-/** Delivers an inner source's notifications to its stage's observer, counting it until it ends. */
-class InnerObserver<T> {
-  private done = false;
-  constructor(private readonly runner: Runner, private readonly observer: StageObserver<T>) {}
-  next(value: T): void {
+/**
+ * Delivers an inner source's notifications to its stage's observer, counting it until it ends.
+ * A `Subscriber` itself, so the source (and an operator such as `retry` in it) emits straight
+ * into it: no wrapping subscriber and observer between the source and the stage per value.
+ */
+class InnerSubscriber<T> extends Subscriber<T> {
+  constructor(private readonly runner: Runner, private readonly observer: StageObserver<T>) {
+    super();
+  }
+  protected override _next(value: T): void {
     if (this.runner.closed) return;
     try {
       this.observer.next(value);
@@ -228,21 +267,22 @@ class InnerObserver<T> {
       this.runner.fail(error);
     }
   }
-  error(error: unknown): void {
-    if (this.runner.closed) return;
-    if (this.observer.error === undefined) {
-      this.runner.fail(error);
+  protected override _error(error: unknown): void {
+    const { runner, observer } = this;
+    if (runner.closed) return;
+    if (observer.error === undefined) {
+      runner.fail(error);
       return;
     }
     try {
-      this.observer.error(error);
+      observer.error(error);
     } catch (thrown) {
-      this.runner.fail(thrown);
+      runner.fail(thrown);
       return;
     }
     this.unsubscribe();
   }
-  complete(): void {
+  protected override _complete(): void {
     if (this.runner.closed) return;
     try {
       this.observer.complete?.();
@@ -253,9 +293,9 @@ class InnerObserver<T> {
     this.unsubscribe();
   }
   /** The inner ended (or was unsubscribed): it no longer keeps the runner from completing. */
-  unsubscribe(): void {
-    if (this.done) return;
-    this.done = true;
+  override unsubscribe(): void {
+    if (this.closed) return;
+    super.unsubscribe();
     this.runner.settle();
   }
 }
@@ -293,9 +333,12 @@ export const fusedObservable = (root: Observable<ChainEvent>, stages: readonly C
   new FusedObservable({ root, stages });
 
 /** The operator of one stage; fuses with a staged operator before it (see the module doc). */
-export const staged = (stage: ChainStage): OperatorFunction<ChainEvent, ChainEvent> => (source) => {
-  const fused = fusedOf(source);
-  return fused === undefined ? fusedObservable(source, [stage]) : fusedObservable(fused.root, [...fused.stages, stage]);
+export const staged = (stage: ChainStage, { ignoresTokens = false }: StagedOptions = {}): OperatorFunction<ChainEvent, ChainEvent> => {
+  const marked: ChainStage = ignoresTokens === (stage.ignoresTokens === true) ? stage : Object.assign((context: StageContext) => stage(context), { ignoresTokens });
+  return (source) => {
+    const fused = fusedOf(source);
+    return fused === undefined ? fusedObservable(source, [marked]) : fusedObservable(fused.root, [...fused.stages, marked]);
+  };
 };
 
 const PROBE = new Observable<ChainEvent>();

@@ -39,4 +39,4 @@ export const storeAnswer = ({ cache, writer, reportSystemError }: StoreAnswerDep
       else writer.run(key, write$, onError);
     }
     next(usage === undefined ? { type: 'complete', requestId, text, fromCache, degraded } : { type: 'complete', requestId, text, fromCache, degraded, usage });
-  });
+  }, { ignoresTokens: true });

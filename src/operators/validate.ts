@@ -61,4 +61,4 @@ export const validate = ({ limits, validator, inputGuard }: ValidateDeps, schedu
     next(injection.length > 0
       ? { type: 'validated', requestId, request: checked.right, injection }
       : { type: 'validated', requestId, request: checked.right });
-  });
+  }, { ignoresTokens: true });
