@@ -49,6 +49,16 @@ describe('agreementScorer', () => {
 });
 
 describe('scoreAnswers', () => {
+  it('gives the agreement scorer\'s own scores when scoring with it, the same object twice included', () => {
+    const a = answer('a', 'The cat sat on the mat');
+    const b = answer('b', 'a cat sat on a hat');
+    const c = answer('c', 'dogs bark');
+    for (const all of [[a, b, c], [a, b, a, c], [a], [a, a]]) {
+      expect(scoreAnswers(all)).toEqual(all.map((one) => agreementScorer(one, all)));
+    }
+    expect(scoreAnswers([a, a])).toEqual([1, 1]); // no other object: nothing to disagree with
+  });
+
   it('returns each answer’s score in array order, passing every answer as `all`', () => {
     const all = [answer('a', 'x', 30), answer('b', 'y', 10)];
     const seen: (readonly ExpertAnswer[])[] = [];

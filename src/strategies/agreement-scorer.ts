@@ -3,50 +3,57 @@
  * Used by the `best` fusion and by the fallback when a fusion fails.
  */
 import type { AnswerScorer, ExpertAnswer } from '../ports';
+import { sharedCount, wordKeys } from './word-keys';
 
-const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}\p{N}]+)*/gu;
-
-/** Word sets by answer object: each answer is tokenised once, not once per pair. */
-const wordSets = new WeakMap<ExpertAnswer, ReadonlySet<string>>();
-
-const wordsOf = (answer: ExpertAnswer): ReadonlySet<string> => {
-  let words = wordSets.get(answer);
-  if (words === undefined) {
-    words = new Set(answer.text.toLowerCase().match(WORD) ?? []);
-    wordSets.set(answer, words);
-  }
-  return words;
-};
-
-/** |a ∩ b| / |a ∪ b|; two empty sets are identical (1). */
-const jaccard = (a: ReadonlySet<string>, b: ReadonlySet<string>): number => {
-  if (a.size === 0 && b.size === 0) return 1;
-  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
-  let shared = 0;
-  for (const word of small) if (large.has(word)) shared += 1;
-  return shared / (a.size + b.size - shared);
+/** |a ∩ b| / |a ∪ b| of two word-key arrays; two empty ones are identical (1). */
+const jaccard = (a: Int32Array, b: Int32Array): number => {
+  if (a.length === 0 && b.length === 0) return 1;
+  const shared = sharedCount(a, b);
+  return shared / (a.length + b.length - shared);
 };
 
 /**
  * Mean Jaccard similarity of the answer's lower-cased word set with every other answer's
  * (others = the entries of `all` that are not this object); an answer with no others scores 1.
+ * Scoring every answer of a list goes through {@link scoreAnswers}, which tokenises each
+ * answer once and compares each pair once.
  */
 export const agreementScorer: AnswerScorer = (answer, all) => {
   if (all.length < 2) return 1; // no others: nothing to tokenise
-  const own = wordsOf(answer);
+  const own = wordKeys(answer.text);
   let sum = 0;
   let count = 0;
   for (const other of all) {
     if (other === answer) continue;
-    sum += jaccard(own, wordsOf(other));
+    sum += jaccard(own, wordKeys(other.text));
     count += 1;
   }
   return count === 0 ? 1 : sum / count;
 };
 
+/** `agreementScorer` for every answer: each tokenised once, each pair compared once. */
+const agreementScores = (answers: readonly ExpertAnswer[]): number[] => {
+  const { length } = answers;
+  if (length < 2) return answers.map(() => 1);
+  const keys = answers.map((answer) => wordKeys(answer.text));
+  const sums = new Array<number>(length).fill(0);
+  const counts = new Array<number>(length).fill(0);
+  for (let i = 0; i < length; i++) {
+    for (let j = i + 1; j < length; j++) {
+      if (answers[i] === answers[j]) continue; // the same object is not an "other"
+      const similarity = jaccard(keys[i]!, keys[j]!);
+      sums[i]! += similarity;
+      sums[j]! += similarity;
+      counts[i]! += 1;
+      counts[j]! += 1;
+    }
+  }
+  return sums.map((sum, i) => (counts[i] === 0 ? 1 : sum / counts[i]!));
+};
+
 /** Each answer's score, in the order given. */
 export const scoreAnswers = (answers: readonly ExpertAnswer[], scorer: AnswerScorer = agreementScorer): number[] =>
-  answers.map((answer) => scorer(answer, answers));
+  (scorer === agreementScorer ? agreementScores(answers) : answers.map((answer) => scorer(answer, answers)));
 
 /**
  * The highest-scored answer; ties (and NaN scores, which count as lowest) go to the earlier
