@@ -1,4 +1,4 @@
-import { of, throwError, type Observable } from 'rxjs';
+import { asyncScheduler, map, of, throwError, type Observable, type SchedulerLike } from 'rxjs';
 import type { AnswerEvent, AnswersEvent, ChainEvent, TimingEvent } from '../../src/chain-events';
 import { ExpertError, FusionError } from '../../src/errors';
 import type { StatusEvent, TokenEvent } from '../../src/events';
@@ -265,6 +265,21 @@ describe('fuse', () => {
       });
     });
     expect(d.reportSystemError).not.toHaveBeenCalled();
+  });
+
+  it('arms the deadline only for a fusion still running once subscribed (no timer for best or first)', () => {
+    const scheduled: number[] = [];
+    newScheduler().run(({ cold, expectObservable }) => {
+      const counting = { now: () => 0, schedule: (...args: Parameters<SchedulerLike['schedule']>) => { scheduled.push(args[1] ?? 0); return asyncScheduler.schedule(...args); } } as SchedulerLike;
+      const best = answersEvent(bestFusion(), [zebra, gamma, delta]);
+      const done: ChainEvent[] = [];
+      of<ChainEvent>(best).pipe(fuse({ ...deps(), timeoutMs: 4 }, counting)).subscribe((event) => done.push(event));
+      expect(done.map((event) => event.type)).toEqual(['timing', 'answer']);
+      expect(scheduled).toEqual([]);
+      const slow = answersEvent(strategy(() => cold('-x|', { x: 'slow' })).fusion, [zebra]);
+      expectObservable(of<ChainEvent>(slow).pipe(fuse({ ...deps(), timeoutMs: 4 }, counting)).pipe(map((event) => event.type))).toBe('tk(ta|)', { t: 'timing', k: 'token', a: 'answer' });
+    });
+    expect(scheduled).toEqual([4]); // the slow one's deadline
   });
 
   it('picks the fallback with the scorer it is given', () => {

@@ -13,14 +13,14 @@
  *     source:  n----|       n = answers, sections fusion emitting 2 chunks
  *     result:  -f-f(ta|)    f = fusion tokens, t = timing, a = answer
  */
-import { asyncScheduler, map, takeUntil, timer, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, timer, type Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { AnswersEvent, ChainEvent } from '../chain-events';
 import { addUsage } from '../conversation';
 import { FusionError } from '../errors';
 import type { AnswerScorer, SystemErrorReporter } from '../ports';
 import { pickBest } from '../strategies/agreement-scorer';
 import { systemErrorEvent } from '../strategies/error-events';
-import { staged, type StageContext } from './staged';
+import { staged, type StageContext, type StageObserver } from './staged';
 
 /** Any non-whitespace character: an answer of only whitespace is empty (no copy, unlike `trim()`). */
 const HAS_TEXT = /\S/;
@@ -39,7 +39,7 @@ export const fuse = (deps: FuseDeps = {}, scheduler: SchedulerLike = asyncSchedu
   staged((context) => (event) => {
     if (event.type === 'answers') fuseAnswers(event, context, deps, scheduler);
     else context.next(event);
-  });
+  }, { ignoresTokens: true });
 
 const fuseAnswers = (event: AnswersEvent, stage: StageContext, deps: FuseDeps, scheduler: SchedulerLike): void => {
   const { next } = stage;
@@ -77,17 +77,20 @@ const fuseAnswers = (event: AnswersEvent, stage: StageContext, deps: FuseDeps, s
   }
   const parts: string[] = [];
   let settled = false;
-  stage.run(withDeadline(fused$, deps.timeoutMs, scheduler, strategy.id), {
+  let deadline: Subscription | undefined;
+  const fusing: StageObserver<string> = {
     next: (chunk) => {
       parts.push(chunk);
-      if (streams) next({ type: 'token', requestId, source: 'fusion', text: chunk });
+      if (streams) stage.token({ type: 'token', requestId, source: 'fusion', text: chunk });
     },
     error: (error) => {
       settled = true;
+      deadline?.unsubscribe();
       fallBack(error);
     },
     complete: () => {
       settled = true;
+      deadline?.unsubscribe();
       const text = parts.join('');
       if (!HAS_TEXT.test(text)) {
         fallBack(new FusionError(strategy.id, 'Fusion produced no text'));
@@ -96,13 +99,21 @@ const fuseAnswers = (event: AnswersEvent, stage: StageContext, deps: FuseDeps, s
       timing();
       next({ type: 'answer', requestId, text, fromCache: false, degraded, ...keyed, planId: plan.id, usage });
     },
-  });
+  };
+  const fusion = stage.run(fused$, fusing);
+  // The deadline is armed only for a fusion still running once subscribed (not for `best` or `first`, which
+  // settle at once): no timer per request for them. Same frame as arming it first, in virtual time too.
+  const { timeoutMs } = deps;
+  if (!settled && timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
+    deadline = stage.run(timer(timeoutMs, scheduler), {
+      next: () => {
+        if (settled) return;
+        settled = true;
+        fallBack(new FusionError(strategy.id, `Fusion took longer than ${timeoutMs}ms`));
+        fusion.unsubscribe();
+      },
+    });
+  }
   // Still fusing (e.g. an aggregator asking a model): say so, so a cancel meanwhile still counts the fusion time.
   if (!settled) next({ type: 'timing', requestId, stage: 'fusion', at });
 };
-
-/** Fails a fusion that runs longer than `ms`, so a stuck strategy falls back instead of hanging. */
-const withDeadline = (fused$: Observable<string>, ms: number | undefined, scheduler: SchedulerLike, strategyId: string): Observable<string> =>
-  (ms === undefined || !Number.isFinite(ms) ? fused$ : fused$.pipe(
-    takeUntil(timer(ms, scheduler).pipe(map(() => { throw new FusionError(strategyId, `Fusion took longer than ${ms}ms`); }))),
-  ));
