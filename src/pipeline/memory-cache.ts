@@ -1,7 +1,7 @@
 /**
  * An in-process LRU cache: the plugin's default store.
  */
-import { defer, of, type Observable } from 'rxjs';
+import { Observable } from 'rxjs';
 import type { CachedAnswer, ResponseCache } from '../ports';
 
 /** Options of {@link memoryCache}. */
@@ -21,30 +21,33 @@ export const memoryCache = ({ maxEntries = 1000 }: MemoryCacheOptions = {}): Req
     throw new TypeError(`memoryCache: maxEntries must be a positive integer, got ${String(maxEntries)}`);
   }
   const entries = new Map<string, CachedAnswer>();
+  /** Runs `operation` on subscribe and emits its result: one Observable per call (not `defer` + `of`). */
+  const onSubscribe = <T>(operation: () => T): Observable<T> => new Observable<T>((subscriber) => {
+    subscriber.next(operation());
+    subscriber.complete();
+  });
   return {
     get: (key: string): Observable<CachedAnswer | undefined> =>
-      defer(() => {
+      onSubscribe(() => {
         const value = entries.get(key);
         if (value !== undefined) {
           entries.delete(key); // re-insert: now the most recently used
           entries.set(key, value);
         }
-        return of(value);
+        return value;
       }),
     set: (key: string, value: CachedAnswer): Observable<void> =>
-      defer(() => {
+      onSubscribe(() => {
         entries.delete(key);
         entries.set(key, value);
         for (const oldest of entries.keys()) {
           if (entries.size <= maxEntries) break;
           entries.delete(oldest);
         }
-        return of(undefined);
       }),
     delete: (key: string): Observable<void> =>
-      defer(() => {
+      onSubscribe(() => {
         entries.delete(key);
-        return of(undefined);
       }),
     close: async (): Promise<void> => {
       entries.clear();

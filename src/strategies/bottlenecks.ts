@@ -34,9 +34,10 @@ export const findBottlenecks = (
   const ids = Object.keys(experts);
   if (ids.length > 1) {
     for (const id of ids) {
-      const others = ids.filter((other) => other !== id).map((other) => experts[other].ms);
       const ms = experts[id].ms;
-      if (ms >= rules.minMs && ms >= median(others) * rules.slowExpertFactor) found.push(`expert:${id}`);
+      if (ms < rules.minMs) continue; // too quick to stand out: no need for the others' median
+      const others = ids.filter((other) => other !== id).map((other) => experts[other].ms);
+      if (ms >= median(others) * rules.slowExpertFactor) found.push(`expert:${id}`);
     }
   }
   return found;
