@@ -38,6 +38,8 @@ class Lane implements RunProgress, TaskSource {
   attempts = 0;
   /** The current attempt's tokens, joined once at the end (allocated on the first). */
   parts: string[] | undefined;
+  /** The current attempt's characters so far (its estimated usage, with no second pass over the parts). */
+  chars = 0;
   firstTokenAt: number | undefined;
   /** The provider's report for the current attempt, if any. */
   reported: { readonly inputTokens: number; readonly outputTokens: number } | undefined;
@@ -75,6 +77,7 @@ class Lane implements RunProgress, TaskSource {
     // One clock read per expert (its first token), none per token after.
     if (this.tokens++ === 0 && this.firstTokenAt === undefined) this.firstTokenAt = this.execution.now();
     (this.parts ??= []).push(text);
+    this.chars += text.length;
     this.execution.token(this.expert.id, text);
   }
 
@@ -94,10 +97,8 @@ class Lane implements RunProgress, TaskSource {
   endAttempt(): void {
     const reported = this.reported;
     this.reported = undefined;
-    let output = 0;
-    if (reported === undefined && this.parts !== undefined) for (const part of this.parts) output += part.length;
     this.usage = addUsage(this.usage, reported === undefined
-      ? { inputTokens: this.execution.inputTokens, outputTokens: estimateTokens(output), estimated: true }
+      ? { inputTokens: this.execution.inputTokens, outputTokens: estimateTokens(this.chars), estimated: true }
       : { inputTokens: reported.inputTokens, outputTokens: reported.outputTokens, estimated: false });
   }
 
@@ -196,6 +197,7 @@ class Execution {
     lane.endAttempt();
     // The failed attempt's text and count are dropped now, not when the next attempt starts.
     lane.parts = undefined;
+    lane.chars = 0;
     lane.tokens = 0;
     this.context.next({ type: 'retry', requestId, source, attempt, maxRetries, delayMs, reason, discard });
     this.context.next({ type: 'status', requestId, message: `Retry ${attempt}/${maxRetries} in ${delayMs}ms: ${source} (${reason})` });
