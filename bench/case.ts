@@ -32,6 +32,8 @@ fanOut('a-seq-noguard', { concurrency: 1, tokenMode: 'sync', cache: true, guard:
 fanOut('floor-fan-out', { concurrency: 1, tokenMode: 'async', cache: true, guard: 'none' });
 fanOut('floor-fan-out-first', { concurrency: 1, tokenMode: 'async', cache: true, guard: 'none', fusion: 'first' });
 CASES['floor-per-token'] = (impl, effort) => perTokenCase('floor-per-token', impl, 'none', effort, 'async');
+// Diagnostic: the same without the cache (the cost of keeping each 60 KB answer in memory shows as the difference).
+CASES['floor-per-token-nocache'] = (impl, effort) => perTokenCase('floor-per-token-nocache', impl, 'none', effort, 'async', false);
 CASES['f-in-flight'] = (impl, effort) => inFlightCase('f-in-flight', impl, effort);
 CASES['i-cache-hit'] = (impl, effort) => cacheHitCase('i-cache-hit', impl, effort);
 CASES['b-per-token'] = (impl, effort) => perTokenCase('b-per-token', impl, 'default', effort);

@@ -44,6 +44,11 @@ export const floorSection = (results: ReadonlyMap<string, CaseResult>, verdicts:
     const floorNs = floorToken.load.perRequestNs / tokens;
     const pipeNs = pipeToken.load.perRequestNs / tokens;
     add('per-token cost, 1 expert x 10,000 tokens', `${floorNs.toFixed(0)} ns`, `${pipeNs.toFixed(0)} ns`, `${f2(pipeNs / floorNs)}x`, '<= 1.3x', pipeNs / floorNs <= FLOOR_TARGETS.perTokenRatio);
+    const uncached = of(results, 'floor-per-token-nocache/pipeline', 'requests');
+    if (uncached !== undefined) {
+      const uncachedNs = uncached.load.perRequestNs / tokens;
+      add('the same, `cache: false` (diagnostic: the rest is keeping each 60 KB answer in the memory cache)', `${floorNs.toFixed(0)} ns`, `${uncachedNs.toFixed(0)} ns`, `${f2(uncachedNs / floorNs)}x`, '-', undefined);
+    }
   }
   const floorCancel: CancelCaseResult | undefined = of(results, 'c-between/floor', 'cancel');
   const pipeCancel: CancelCaseResult | undefined = of(results, 'c-between/pipeline', 'cancel');

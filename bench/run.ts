@@ -54,6 +54,7 @@ const JOBS: readonly Job[] = [
   { name: 'floor-fan-out', impls: ['floor', 'pipeline'], budgetMs: scale(3000, 300), warmup: scale(200, 30) },
   { name: 'floor-fan-out-first', impls: ['pipeline'], budgetMs: scale(2500, 300), warmup: scale(200, 30) },
   { name: 'floor-per-token', impls: ['floor', 'pipeline'], budgetMs: scale(3000, 300), warmup: scale(30, 3) },
+  { name: 'floor-per-token-nocache', impls: ['pipeline'], budgetMs: scale(2500, 300), warmup: scale(30, 3) },
   { name: 'f-in-flight', impls: ['floor', 'pipeline'], budgetMs: scale(3000, 300), warmup: scale(3000, 1000) },
   { name: 'i-cache-hit', impls: ['pipeline'], budgetMs: scale(3000, 300), warmup: scale(200, 30) },
   { name: 'a-seq', impls: both, budgetMs: scale(3000, 300), warmup: scale(200, 30) },

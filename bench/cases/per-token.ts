@@ -10,6 +10,9 @@ import type { RequestCaseResult } from '../result';
 /** Tokens per request in case (b). */
 export const PER_TOKEN_TOKENS = 10_000;
 
-/** Runs case (b) for one implementation; `guard: 'none'` (both sides) is the diagnostic without the redactor. */
-export const perTokenCase = (name: string, impl: Impl, guard: 'default' | 'none', effort: Effort, tokenMode: TokenMode = 'sync'): Promise<RequestCaseResult> =>
-  measureRequests(name, impl, { experts: 1, tokensPerExpert: PER_TOKEN_TOKENS, tokenMode, cache: true, guard }, 1, effort);
+/**
+ * Runs case (b) for one implementation; `guard: 'none'` (both sides) is the diagnostic without the redactor,
+ * `cache: false` (pipeline only) the one without keeping each answer in the memory cache.
+ */
+export const perTokenCase = (name: string, impl: Impl, guard: 'default' | 'none', effort: Effort, tokenMode: TokenMode = 'sync', cache = true): Promise<RequestCaseResult> =>
+  measureRequests(name, impl, { experts: 1, tokensPerExpert: PER_TOKEN_TOKENS, tokenMode, cache, guard }, 1, effort);
