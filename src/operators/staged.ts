@@ -140,14 +140,6 @@ export const runFused = (fused: FusedStages, sink: StageSink): StageRunner => {
   return runner;
 };
 
-/*
- * The sink's methods as functions: arrows from one place, not `bind`. Every request makes its own,
- * and a call site that sees many bound functions goes megamorphic (a generic call per token), while
- * closures of one function literal share their feedback and stay inlinable.
- */
-const toNext = (sink: StageSink) => (event: ChainEvent): void => sink.next(event);
-const toToken = (sink: StageSink) => (event: TokenEvent): void => sink.token!(event);
-
 /**
  * One subscription's run of fused stages. Classes, not closures: a request holds one runner per
  * fused segment while it runs, so their size is per-request memory.
@@ -162,8 +154,11 @@ class Runner implements StageRunner {
   constructor(stages: readonly ChainStage[], private readonly sink: StageSink) {
     // Unsubscribed from outside: teardown, not completion (the sink hears nothing more).
     this.subscription.add(this);
-    let next: (event: ChainEvent) => void = toNext(sink);
-    let token: (event: TokenEvent) => void = sink.token === undefined ? next : toToken(sink);
+    // Arrows from one place sharing one context, not `bind`: every request makes its own, and a call site that
+    // sees many bound functions goes megamorphic (a generic call per token), while closures of one function
+    // literal share their feedback and stay inlinable.
+    let next: (event: ChainEvent) => void = (event) => sink.next(event);
+    let token: (event: TokenEvent) => void = sink.token === undefined ? next : (event) => sink.token!(event);
     for (let i = stages.length - 1; i >= 0; i--) {
       const stage = stages[i]!;
       next = stage(new StageLink(next, token, this));
