@@ -1,4 +1,4 @@
-import { EMPTY, of, throwError, type Observable } from 'rxjs';
+import { EMPTY, asyncScheduler, of, throwError, type Observable, type SchedulerLike } from 'rxjs';
 import type { AnswerEvent, ExecuteEvent, PlannedEvent, TimingEvent } from '../../src/chain-events';
 import type { CacheEvent, TokenEvent } from '../../src/events';
 import type { CacheFault } from '../../src/metrics';
@@ -108,6 +108,33 @@ describe('cacheLookup', () => {
       expectObservable(lookUp(() => throwError(() => down))).toBe('(Tcx|)', missValues(planned, 0, 'error'));
     });
     expect(d.reportSystemError).toHaveBeenCalledTimes(1);
+  });
+
+  it('takes the first record of a store that emits more, unsubscribing the get right after it', () => {
+    const planned = plannedEvent();
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const get$ = cold<CachedAnswer | undefined>('  -ab|', { a: stored, b: { ...stored, text: 'a later record' } });
+      expectObservable(cold('(P|)', { P: planned }).pipe(cacheLookup(deps(aCache(() => get$))))).toBe('L(Tcta|)', hitValues(planned, 1));
+      expectSubscriptions(get$.subscriptions).toBe('^!');
+    });
+  });
+
+  it('arms no deadline timer for a store that answers synchronously (the memory cache), one for a store that does not', () => {
+    const planned = plannedEvent();
+    const scheduled: number[] = [];
+    newScheduler().run(({ cold, expectObservable }) => {
+      const counting = { now: () => 0, schedule: (...args: Parameters<SchedulerLike['schedule']>) => { scheduled.push(args[1] ?? 0); return asyncScheduler.schedule(...args); } } as SchedulerLike;
+      const lookUp = (get: () => Observable<CachedAnswer | undefined>) => cold('(P|)', { P: planned }).pipe(cacheLookup(deps(aCache(get)), counting));
+      expectObservable(lookUp(() => of(stored))).toBe('(Tcta|)', hitValues(planned, 0));
+      expectObservable(lookUp(() => of(undefined))).toBe('(Tcx|)', missValues(planned, 0));
+    });
+    expect(scheduled).toEqual([]);
+    newScheduler().run(({ cold, expectObservable }) => {
+      const counting = { now: () => 0, schedule: (...args: Parameters<SchedulerLike['schedule']>) => { scheduled.push(args[1] ?? 0); return asyncScheduler.schedule(...args); } } as SchedulerLike;
+      const get$ = cold<CachedAnswer | undefined>('-(u|)', { u: undefined });
+      expectObservable(cold('(P|)', { P: planned }).pipe(cacheLookup(deps(aCache(() => get$)), counting))).toBe('L(Tcx|)', missValues(planned, 0));
+    });
+    expect(scheduled).toEqual([CACHE_MS]);
   });
 
   it('stamps the running cache timing with the frame the lookup started at', () => {

@@ -13,7 +13,7 @@
  *     source:  P|         hit:  --(tcoa|)     miss:  --(tcx|)     (2 ms lookup)
  */
 import * as E from 'fp-ts/Either';
-import { EMPTY, asyncScheduler, defaultIfEmpty, defer, take, throwError, timeout, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { EMPTY, asyncScheduler, defer, timer, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { ChainEvent, PlannedEvent } from '../chain-events';
 import { NO_USAGE } from '../conversation';
 import { CacheError } from '../errors';
@@ -71,6 +71,17 @@ const miss = (next: Next, { scheduler }: Lookup, event: PlannedEvent, key: strin
   next({ type: 'execute', requestId, request, route, cacheKey: key });
 };
 
+/** What the store returned: a miss, a hit, or a malformed record. */
+const found = (next: Next, lookup: Lookup, event: PlannedEvent, key: string, at: number, stored: unknown): void => {
+  if (stored === undefined || stored === null) {
+    miss(next, lookup, event, key, at);
+    return;
+  }
+  const decoded = decodeCachedAnswer(stored);
+  if (E.isRight(decoded)) hit(next, lookup, event, key, at, decoded.right);
+  else failed(next, lookup, event, key, at, new CacheError('decode', `malformed cache record: ${decoded.left.join('; ')}`));
+};
+
 const failed = (next: Next, lookup: Lookup, event: PlannedEvent, key: string, at: number, error: unknown): void => {
   const { cache, writer } = lookup.deps;
   const failure = CacheError.isInstance(error) ? error : new CacheError('get', 'cache lookup failed', { cause: error });
@@ -101,29 +112,42 @@ export const cacheLookup = (deps: CacheLookupDeps, scheduler: SchedulerLike = as
     }
     const at = scheduler.now();
     const { timeoutMs } = lookup;
-    const lookup$ = defer(() => cache.get(key)).pipe(
-      take(1),
-      defaultIfEmpty(undefined),
-      timeout({ first: timeoutMs, scheduler, with: () => throwError(() => lookupTimeout(timeoutMs)) }),
-    );
     let settled = false;
-    context.run(lookup$, {
+    let deadline: Subscription | undefined;
+    /** The first outcome wins; it ends the deadline. */
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      deadline?.unsubscribe();
+      return true;
+    };
+    let looking: Subscription | undefined;
+    // defer: a get() that throws on call is a failed lookup, not a failed request.
+    looking = context.run(defer(() => cache.get(key)), {
       next: (stored) => {
-        settled = true;
-        if (stored === undefined || stored === null) {
-          miss(next, lookup, event, key, at);
-          return;
-        }
-        const decoded = decodeCachedAnswer(stored);
-        if (E.isRight(decoded)) hit(next, lookup, event, key, at, decoded.right);
-        else failed(next, lookup, event, key, at, new CacheError('decode', `malformed cache record: ${decoded.left.join('; ')}`));
+        if (!settle()) return;
+        found(next, lookup, event, key, at, stored);
+        looking?.unsubscribe(); // the first value is the answer (after it is handed on: the request stays open meanwhile)
       },
       error: (error) => {
-        settled = true;
-        failed(next, lookup, event, key, at, error);
+        if (settle()) failed(next, lookup, event, key, at, error);
+      },
+      complete: () => {
+        if (settle()) miss(next, lookup, event, key, at); // nothing stored
       },
     });
-    // Still looking up (an asynchronous store): say so, so a cancel meanwhile still counts the lookup.
-    if (!settled) next({ type: 'timing', requestId: event.requestId, stage: 'cache', at });
+    if (settled) {
+      looking.unsubscribe(); // a synchronous store (the memory cache): no deadline armed at all
+      return;
+    }
+    // An asynchronous store: its deadline, and a timing saying the lookup is running (a cancel meanwhile still counts it).
+    deadline = context.run(timer(timeoutMs, scheduler), {
+      next: () => {
+        if (!settle()) return;
+        failed(next, lookup, event, key, at, lookupTimeout(timeoutMs));
+        looking?.unsubscribe();
+      },
+    });
+    next({ type: 'timing', requestId: event.requestId, stage: 'cache', at });
   }, { ignoresTokens: true });
 };
