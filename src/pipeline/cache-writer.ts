@@ -4,11 +4,12 @@
  * them. Operations on one key run one after another, in the order they were started (a
  * store such as Keyv may otherwise let a later `set` overtake an earlier `delete`); a newer
  * operation replaces one still waiting for the same key (the newer write wins anyway), so
- * identical requests do not queue identical writes. Every operation is abandoned after
- * `timeoutMs` (so `close()` cannot hang on a dead store). At most `maxPending` operations are
+ * identical requests do not queue identical writes. Every operation that has not answered
+ * (emitted or completed) within `timeoutMs` is abandoned (so `close()` cannot hang on a dead
+ * store); one that answers synchronously, as the memory cache does, arms no timer at all. At most `maxPending` operations are
  * pending; beyond that one is dropped and reported.
  */
-import { asyncScheduler, finalize, throwError, timeout, type Observable, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { CacheError } from '../errors';
 import type { CacheWriter } from '../ports';
 
@@ -36,24 +37,41 @@ export const createCacheWriter = ({ timeoutMs, scheduler = asyncScheduler, maxPe
     if (next === undefined) queues.delete(key);
     else next();
   };
+  /**
+   * Starts `operation$`; when it neither completes nor emits synchronously (a memory cache does), a deadline of
+   * `timeoutMs` until its first value abandons it. Ending either way starts the key's next operation.
+   */
   const startOf = (key: string, operation$: Observable<unknown>, onError: (error: unknown) => void) => (): void => {
-    operation$.pipe(finalize(() => {
+    let answered = false;
+    let abandoned = false;
+    let deadline: Subscription | undefined;
+    const operation = operation$.subscribe({
+      next: () => {
+        answered = true;
+        deadline?.unsubscribe(); // like timeout's `first`: once it answered, it may take its time to complete
+      },
+      error: onError,
+    });
+    // After the operation's own teardown (as `finalize` would): report an abandoned one, start the key's next.
+    operation.add(() => {
+      deadline?.unsubscribe();
+      if (abandoned) onError(new CacheError('set', `cache operation took longer than ${timeoutMs}ms; abandoned`));
       pending--;
       startNext(key);
       settleWaiters();
-    })).subscribe({ error: onError });
+    });
+    if (operation.closed || answered) return;
+    deadline = scheduler.schedule(() => {
+      abandoned = true;
+      operation.unsubscribe();
+    }, timeoutMs);
   };
   return {
     run(key, operation$, onError) {
-      const bounded$ = operation$.pipe(timeout({
-        first: timeoutMs,
-        scheduler,
-        with: () => throwError(() => new CacheError('set', `cache operation took longer than ${timeoutMs}ms; abandoned`)),
-      }));
       const queue = queues.get(key);
       if (queue !== undefined && queue.length > 0) {
         // Still waiting: the newer operation replaces it (no new pending entry).
-        queue[queue.length - 1] = startOf(key, bounded$, onError);
+        queue[queue.length - 1] = startOf(key, operation$, onError);
         return;
       }
       if (pending >= maxPending) {
@@ -61,7 +79,7 @@ export const createCacheWriter = ({ timeoutMs, scheduler = asyncScheduler, maxPe
         return;
       }
       pending++;
-      const start = startOf(key, bounded$, onError);
+      const start = startOf(key, operation$, onError);
       if (queue === undefined) {
         queues.set(key, []);
         start();
