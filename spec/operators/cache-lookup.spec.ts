@@ -1,4 +1,4 @@
-import { EMPTY, asyncScheduler, of, throwError, type Observable, type SchedulerLike } from 'rxjs';
+import { EMPTY, of, throwError, type Observable } from 'rxjs';
 import type { AnswerEvent, ExecuteEvent, PlannedEvent, TimingEvent } from '../../src/chain-events';
 import type { CacheEvent, TokenEvent } from '../../src/events';
 import type { CacheFault } from '../../src/metrics';
@@ -8,7 +8,7 @@ import type { CachedAnswer, ResponseCache } from '../../src/ports';
 import { cacheKey } from '../../src/strategies/cache-key';
 import { everyKind, expectPassThrough } from '../support/every-kind';
 import { aReporter, plannedEvent } from '../support/operator-fixtures';
-import { newScheduler } from '../support/virtual-time';
+import { countingScheduler, newScheduler } from '../support/virtual-time';
 
 const CACHE_MS = 5;
 
@@ -122,15 +122,14 @@ describe('cacheLookup', () => {
   it('arms no deadline timer for a store that answers synchronously (the memory cache), one for a store that does not', () => {
     const planned = plannedEvent();
     const scheduled: number[] = [];
+    const counting = countingScheduler(scheduled);
     newScheduler().run(({ cold, expectObservable }) => {
-      const counting = { now: () => 0, schedule: (...args: Parameters<SchedulerLike['schedule']>) => { scheduled.push(args[1] ?? 0); return asyncScheduler.schedule(...args); } } as SchedulerLike;
       const lookUp = (get: () => Observable<CachedAnswer | undefined>) => cold('(P|)', { P: planned }).pipe(cacheLookup(deps(aCache(get)), counting));
       expectObservable(lookUp(() => of(stored))).toBe('(Tcta|)', hitValues(planned, 0));
       expectObservable(lookUp(() => of(undefined))).toBe('(Tcx|)', missValues(planned, 0));
     });
     expect(scheduled).toEqual([]);
     newScheduler().run(({ cold, expectObservable }) => {
-      const counting = { now: () => 0, schedule: (...args: Parameters<SchedulerLike['schedule']>) => { scheduled.push(args[1] ?? 0); return asyncScheduler.schedule(...args); } } as SchedulerLike;
       const get$ = cold<CachedAnswer | undefined>('-(u|)', { u: undefined });
       expectObservable(cold('(P|)', { P: planned }).pipe(cacheLookup(deps(aCache(() => get$)), counting))).toBe('L(Tcx|)', missValues(planned, 0));
     });

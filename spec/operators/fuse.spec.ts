@@ -1,4 +1,4 @@
-import { asyncScheduler, map, of, throwError, type Observable, type SchedulerLike } from 'rxjs';
+import { map, of, throwError, type Observable } from 'rxjs';
 import type { AnswerEvent, AnswersEvent, ChainEvent, TimingEvent } from '../../src/chain-events';
 import { ExpertError, FusionError } from '../../src/errors';
 import type { StatusEvent, TokenEvent } from '../../src/events';
@@ -10,7 +10,7 @@ import { sectionsFusion } from '../../src/strategies/fusion-sections';
 import { expectPassThrough } from '../support/every-kind';
 import { answersEvent } from '../support/execution-fixtures';
 import { aReporter, systemError } from '../support/operator-fixtures';
-import { newScheduler } from '../support/virtual-time';
+import { countingScheduler, newScheduler } from '../support/virtual-time';
 
 const answer = (expertId: string, text: string): ExpertAnswer => ({ expertId, text, ms: 10, tokens: 3 });
 // The medoid (highest agreement) is B, the second in plan order; ties go to the earlier one.
@@ -270,7 +270,7 @@ describe('fuse', () => {
   it('arms the deadline only for a fusion still running once subscribed (no timer for best or first)', () => {
     const scheduled: number[] = [];
     newScheduler().run(({ cold, expectObservable }) => {
-      const counting = { now: () => 0, schedule: (...args: Parameters<SchedulerLike['schedule']>) => { scheduled.push(args[1] ?? 0); return asyncScheduler.schedule(...args); } } as SchedulerLike;
+      const counting = countingScheduler(scheduled);
       const best = answersEvent(bestFusion(), [zebra, gamma, delta]);
       const done: ChainEvent[] = [];
       of<ChainEvent>(best).pipe(fuse({ ...deps(), timeoutMs: 4 }, counting)).subscribe((event) => done.push(event));

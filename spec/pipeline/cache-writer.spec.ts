@@ -1,16 +1,7 @@
-import { asyncScheduler, Observable, of, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, Observable, of } from 'rxjs';
 import { CacheError } from '../../src/errors';
 import { createCacheWriter } from '../../src/pipeline/cache-writer';
-import { newScheduler } from '../support/virtual-time';
-
-/** A scheduler that notes each delay it is asked to wait, then waits on the (virtual) async scheduler. */
-const counting = (delays: number[]): SchedulerLike => ({
-  now: () => asyncScheduler.now(),
-  schedule: (...args: Parameters<SchedulerLike['schedule']>) => {
-    delays.push(args[1] ?? 0);
-    return asyncScheduler.schedule(...args);
-  },
-} as SchedulerLike);
+import { countingScheduler, newScheduler } from '../support/virtual-time';
 
 /** An operation that notes when it starts and when it is torn down, finishing after `ms` (virtual) or never. */
 const operation = (name: string, log: string[], ms?: number): Observable<void> => new Observable<void>((subscriber) => {
@@ -85,7 +76,7 @@ describe('createCacheWriter', () => {
   it('arms no timer for an operation that answers synchronously (the memory cache), one for an operation that does not', () => {
     const delays: number[] = [];
     newScheduler().run(({ cold, flush }) => {
-      const writer = createCacheWriter({ timeoutMs: 7, scheduler: counting(delays) });
+      const writer = createCacheWriter({ timeoutMs: 7, scheduler: countingScheduler(delays) });
       writer.run('a', of(undefined), () => undefined);
       writer.run('b', new Observable<void>((subscriber) => subscriber.complete()), () => undefined);
       expect(delays).toEqual([]);

@@ -1,5 +1,5 @@
 /** Test helpers: a fresh TestScheduler per test and an event recorder. */
-import type { Observable, Subscription } from 'rxjs';
+import { asyncScheduler, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import type { PipelineEvent } from '../../src/events';
 
@@ -21,3 +21,16 @@ export const typesOf = (events: readonly { type: string }[]): string[] => events
 /** Scheduled actions that have not run or been cancelled: a leaked timer shows here. */
 export const pendingTimers = (scheduler: TestScheduler): number =>
   (scheduler as unknown as { actions: { closed: boolean }[] }).actions.filter((action) => !action.closed).length;
+
+/**
+ * A scheduler that notes the delay of every action scheduled on it (into `delays`), then runs it
+ * on `asyncScheduler` (virtual inside `TestScheduler.run`): shows whether a timer was armed at
+ * all, even one cancelled at once.
+ */
+export const countingScheduler = (delays: number[]): SchedulerLike => ({
+  now: () => asyncScheduler.now(),
+  schedule: (...args: Parameters<SchedulerLike['schedule']>) => {
+    delays.push(args[1] ?? 0);
+    return asyncScheduler.schedule(...args);
+  },
+} as SchedulerLike);
