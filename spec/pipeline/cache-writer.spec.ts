@@ -60,17 +60,33 @@ describe('createCacheWriter', () => {
     expect(CacheError.isInstance(errors[0])).toBe(true);
   });
 
-  it('keeps an operation that answered in time running until it completes (the deadline is for its first answer)', () => {
+  it('abandons an operation that emitted but has not completed within timeoutMs, so drain (close) cannot hang on it', async () => {
     const errors: unknown[] = [];
-    let completedAt = -1;
+    let drained = false;
     newScheduler().run(({ cold, flush }) => {
       const writer = createCacheWriter({ timeoutMs: 5 });
-      writer.run('k', cold('-a------|'), (error) => errors.push(error));
-      writer.run('k', new Observable<void>((subscriber) => { completedAt = asyncScheduler.now(); subscriber.complete(); }), (error) => errors.push(error));
+      const hanging = cold('-a');
+      writer.run('k', hanging, (error) => errors.push(error));
+      void writer.drain().then(() => { drained = true; });
+      flush();
+      expect(writer.pending()).toBe(0);
+    });
+    await Promise.resolve();
+    expect(drained).toBe(true);
+    expect(errors).toEqual([expect.objectContaining({ message: 'cache operation took longer than 5ms; abandoned' })]);
+  });
+
+  it('keeps an operation that emits and completes within timeoutMs, reporting nothing', () => {
+    const errors: unknown[] = [];
+    let nextStartedAt = -1;
+    newScheduler().run(({ cold, flush }) => {
+      const writer = createCacheWriter({ timeoutMs: 5 });
+      writer.run('k', cold('-a--|'), (error) => errors.push(error));
+      writer.run('k', new Observable<void>((subscriber) => { nextStartedAt = asyncScheduler.now(); subscriber.complete(); }), (error) => errors.push(error));
       flush();
     });
     expect(errors).toEqual([]);
-    expect(completedAt).toBe(8);
+    expect(nextStartedAt).toBe(4);
   });
 
   it('arms no timer for an operation that answers synchronously (the memory cache), one for an operation that does not', () => {

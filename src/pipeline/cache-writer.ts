@@ -4,10 +4,10 @@
  * them. Operations on one key run one after another, in the order they were started (a
  * store such as Keyv may otherwise let a later `set` overtake an earlier `delete`); a newer
  * operation replaces one still waiting for the same key (the newer write wins anyway), so
- * identical requests do not queue identical writes. Every operation that has not answered
- * (emitted or completed) within `timeoutMs` is abandoned (so `close()` cannot hang on a dead
- * store); one that answers synchronously, as the memory cache does, arms no timer at all. At most `maxPending` operations are
- * pending; beyond that one is dropped and reported.
+ * identical requests do not queue identical writes. Every operation that has not ended within
+ * `timeoutMs` is abandoned, whatever it emitted meanwhile (so `close()` cannot hang on a dead
+ * store); one that ends synchronously, as the memory cache's do, arms no timer at all. At most
+ * `maxPending` operations are pending; beyond that one is dropped and reported.
  */
 import { asyncScheduler, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { CacheError } from '../errors';
@@ -38,20 +38,13 @@ export const createCacheWriter = ({ timeoutMs, scheduler = asyncScheduler, maxPe
     else next();
   };
   /**
-   * Starts `operation$`; when it neither completes nor emits synchronously (a memory cache does), a deadline of
-   * `timeoutMs` until its first value abandons it. Ending either way starts the key's next operation.
+   * Starts `operation$`; unless it ended synchronously, a deadline of `timeoutMs` abandons it. Ending
+   * either way starts the key's next operation.
    */
   const startOf = (key: string, operation$: Observable<unknown>, onError: (error: unknown) => void) => (): void => {
-    let answered = false;
     let abandoned = false;
     let deadline: Subscription | undefined;
-    const operation = operation$.subscribe({
-      next: () => {
-        answered = true;
-        deadline?.unsubscribe(); // like timeout's `first`: once it answered, it may take its time to complete
-      },
-      error: onError,
-    });
+    const operation = operation$.subscribe({ error: onError });
     // After the operation's own teardown (as `finalize` would): report an abandoned one, start the key's next.
     operation.add(() => {
       deadline?.unsubscribe();
@@ -60,7 +53,7 @@ export const createCacheWriter = ({ timeoutMs, scheduler = asyncScheduler, maxPe
       startNext(key);
       settleWaiters();
     });
-    if (operation.closed || answered) return;
+    if (operation.closed) return;
     deadline = scheduler.schedule(() => {
       abandoned = true;
       operation.unsubscribe();
