@@ -14,7 +14,7 @@
  * Tokens take a shorter road. A stage that hands every `token` event on unchanged says so
  * (`staged(stage, { ignoresTokens: true })`), and a stage that emits a token hands it to
  * `context.token(event)`: the next stage that looks at tokens (or the sink's `token`). In the
- * default chain `fuse` and `storeAnswer` (and `guard` with `noGuard`) are skipped that way:
+ * default chain every stage but `guard` (and with `noGuard` that one too) is skipped that way:
  * a token costs a call per stage that does something with it. The order of events is the same
  * either way, since every stage hands events on synchronously.
  *

@@ -15,19 +15,22 @@ import { isRequestId } from './request-id';
 const validation = E.getApplicativeValidation(NEA.getSemigroup<string>());
 const collectAll = sequenceS(validation);
 
+/** The values of a record of checks, once they all passed. */
+type Collected<R> = { [K in keyof R]: R[K] extends Checked<infer A> ? A : never };
+
 /**
  * `sequenceS` over the validation applicative (every problem, in key order), with a fast path:
  * when every check passed (nearly every request), the values directly, without the Apply
  * machinery's closures per field.
  */
-const collect = <R extends Record<string, Checked<unknown>>>(checks: R): Checked<{ [K in keyof R]: R[K] extends Checked<infer A> ? A : never }> => {
+const collect = <R extends Record<string, Checked<unknown>>>(checks: R): Checked<Collected<R>> => {
   const values: Record<string, unknown> = {};
   for (const key of Object.keys(checks)) {
     const check = checks[key]!;
-    if (E.isLeft(check)) return collectAll(checks as never) as Checked<{ [K in keyof R]: R[K] extends Checked<infer A> ? A : never }>;
+    if (E.isLeft(check)) return collectAll(checks as never) as Checked<Collected<R>>;
     values[key] = check.right;
   }
-  return E.right(values as { [K in keyof R]: R[K] extends Checked<infer A> ? A : never });
+  return E.right(values as Collected<R>);
 };
 
 const KNOWN_OPTIONS = ['requestId', 'signal', 'scope', 'params', 'tenant', 'traceContext'];
