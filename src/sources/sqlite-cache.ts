@@ -37,9 +37,9 @@ type Operation = 'get' | 'set' | 'delete';
  * left at the path, would be replayed onto the next file opened there. After every write the
  * cache compares the device and inode at `path` with those of the file it opened (one `stat`,
  * about 50 µs, next to about 100 µs for the write); reads compare at most once a second. On a
- * difference it reports a `CacheError` to `onError`, opens the file now at `path` (a new, empty
- * one if there is none), writes again there what was just written, and closes the old handle
- * after emptying its WAL. A write is never lost silently: it lands in the file at `path`, or it
+ * difference it reports a `CacheError` to `onError`, closes the old handle after emptying its
+ * WAL, then opens the file now at `path` (a new, empty one if there is none) and writes again
+ * there what was just written. A write is never lost silently: it lands in the file at `path`, or it
  * fails with a `CacheError`. Reads may serve the old file for up to a second.
  * Throws a TypeError for an empty path, an invalid table name or busy timeout.
  */
@@ -54,9 +54,9 @@ export const sqliteCache = (path: string, options: SqliteCacheOptions = {}): Req
   if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
     throw new TypeError(`sqliteCache: busyTimeoutMs must be a non-negative integer, got ${String(busyTimeoutMs)}`);
   }
-  const open = (): SqliteConnection => openSqliteConnection(path, { ...keyvOptions, namespace, table, busyTimeoutMs, onError });
+  const open = (after?: Promise<unknown>): SqliteConnection =>
+    openSqliteConnection(path, { ...keyvOptions, namespace, table, busyTimeoutMs, onError }, after);
   let current = open();
-  const retired: Promise<void>[] = [];
   let checkedAt = Number.NEGATIVE_INFINITY;
   let checking: Promise<SqliteConnection> | undefined;
   let closing: Promise<void> | undefined;
@@ -70,8 +70,10 @@ export const sqliteCache = (path: string, options: SqliteCacheOptions = {}): Req
     onError?.(new CacheError(operation, atPath === undefined
       ? `Cache file ${path} was deleted while open; reopened a new one at that path`
       : `Cache file ${path} was replaced while open; reopened the file now at that path`));
-    current = open();
-    retired.push(connection.retire().catch((error: unknown) => onError?.(error)));
+    // The old handle closes before the new one opens: in one process they would share the
+    // -wal and -shm files at the path and corrupt each other (see openSqliteConnection).
+    // The new handle's close() waits for its opening, so for this one's retirement too.
+    current = open(connection.retire().catch((error: unknown) => onError?.(error)));
     return current;
   })().finally(() => {
     checking = undefined;
@@ -103,7 +105,7 @@ export const sqliteCache = (path: string, options: SqliteCacheOptions = {}): Req
     delete: (key) => written('delete', (connection) => connection.cache.delete(key)),
     close: () => (closing ??= (async () => {
       await checking;
-      await Promise.all([current.cache.close(), ...retired]);
+      await current.cache.close();
     })()),
   };
 };
