@@ -44,6 +44,14 @@ describe('sqliteCache', () => {
     expect(await firstValueFrom(cache.get('missing'))).toBeUndefined();
   });
 
+  it('reports nothing when its first operation is a read of a file it is still creating', async () => {
+    const onError = jest.fn();
+    const cache = open({ onError });
+    expect(await firstValueFrom(cache.get('k'))).toBeUndefined();
+    await lastValueFrom(cache.set('k', answer));
+    expect(onError).not.toHaveBeenCalled();
+  });
+
   it('puts the database in WAL mode before the first operation', async () => {
     const cache = open();
     await lastValueFrom(cache.set('k', answer));

@@ -64,7 +64,9 @@ export const sqliteCache = (path: string, options: SqliteCacheOptions = {}): Req
   /** `current`, after replacing it when the file at `path` is no longer the one it opened. One check at a time. */
   const check = (operation: Operation): Promise<SqliteConnection> => (checking ??= (async () => {
     const connection = current;
-    const [opened, atPath] = await Promise.all([connection.identity, fileIdentity(path)]);
+    // One after the other: a stat made before the handle has opened would find no file yet.
+    const opened = await connection.identity;
+    const atPath = await fileIdentity(path);
     checkedAt = Date.now();
     if (opened === atPath || closing !== undefined) return connection;
     onError?.(new CacheError(operation, atPath === undefined
