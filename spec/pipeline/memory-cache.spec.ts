@@ -1,6 +1,6 @@
 import { firstValueFrom, lastValueFrom } from 'rxjs';
 import type { CachedAnswer } from '../../src/ports';
-import { memoryCache } from '../../src/pipeline/memory-cache';
+import { cachedBytes, memoryCache } from '../../src/pipeline/memory-cache';
 
 const answer = (text: string): CachedAnswer => ({ text, createdAt: 1, planId: 'plan-1' });
 
@@ -80,4 +80,72 @@ describe('memoryCache', () => {
       expect(() => memoryCache({ maxEntries })).toThrow(new TypeError(`memoryCache: maxEntries must be a positive integer, got ${String(maxEntries)}`));
     },
   );
+
+  describe('maxBytes', () => {
+    /** An answer whose entry under a one-character key counts exactly `bytes`. */
+    const sized = (bytes: number, mark = 'x'): CachedAnswer => {
+      const overhead = cachedBytes('k', answer(''));
+      return answer(mark.repeat((bytes - overhead) / 2));
+    };
+    const kept = async (cache: ReturnType<typeof memoryCache>, keys: string[]) => {
+      const found: string[] = [];
+      for (const key of keys) if ((await firstValueFrom(cache.get(key))) !== undefined) found.push(key);
+      return found;
+    };
+
+    it('counts 2 bytes per character of key, text and plan id, plus 96', () => {
+      expect(cachedBytes('key', { text: 'hello', createdAt: 1, planId: 'plan-1' })).toBe(2 * (3 + 5 + 6) + 96);
+    });
+
+    it('evicts least recently used entries until the bytes fit, a get refreshing recency', async () => {
+      const cache = memoryCache({ maxBytes: 3000 });
+      await lastValueFrom(cache.set('a', sized(1000)));
+      await lastValueFrom(cache.set('b', sized(1000)));
+      await lastValueFrom(cache.set('c', sized(1000)));
+      expect(await firstValueFrom(cache.get('a'))).toBeDefined(); // 'b' is now the oldest
+      await lastValueFrom(cache.set('d', sized(1000)));
+      expect(await kept(cache, ['a', 'b', 'c', 'd'])).toEqual(['a', 'c', 'd']);
+      await lastValueFrom(cache.set('e', sized(2000))); // needs two entries' room: the oldest two go
+      expect(await kept(cache, ['a', 'b', 'c', 'd', 'e'])).toEqual(['d', 'e']);
+    });
+
+    it('keeps nothing for an answer larger than maxBytes alone, and drops what the key held', async () => {
+      const cache = memoryCache({ maxBytes: 3000 });
+      await lastValueFrom(cache.set('a', sized(1000)));
+      await lastValueFrom(cache.set('b', sized(1000)));
+      await lastValueFrom(cache.set('b', sized(3002)));
+      expect(await kept(cache, ['a', 'b'])).toEqual(['a']);
+      await lastValueFrom(cache.set('c', sized(3000))); // exactly the budget: kept, alone
+      expect(await kept(cache, ['a', 'c'])).toEqual(['c']);
+    });
+
+    it('frees the bytes of replaced and deleted entries', async () => {
+      const cache = memoryCache({ maxBytes: 3000 });
+      await lastValueFrom(cache.set('a', sized(1000)));
+      await lastValueFrom(cache.set('a', sized(1000, 'y')));
+      await lastValueFrom(cache.set('b', sized(1000)));
+      await lastValueFrom(cache.delete('b'));
+      await lastValueFrom(cache.set('c', sized(1000)));
+      await lastValueFrom(cache.set('d', sized(1000)));
+      expect(await kept(cache, ['a', 'c', 'd'])).toEqual(['a', 'c', 'd']);
+      await cache.close();
+      await lastValueFrom(cache.set('e', sized(3000)));
+      expect(await kept(cache, ['e'])).toEqual(['e']);
+    });
+
+    it('stays within 64 MiB by default however long the answers', async () => {
+      const cache = memoryCache();
+      const long = 'x'.repeat(1024 * 1024); // 2 MiB counted per entry
+      for (let i = 0; i < 100; i++) await lastValueFrom(cache.set(`k${i}`, answer(long)));
+      const keys = Array.from({ length: 100 }, (_, i) => `k${i}`);
+      const found = await kept(cache, keys);
+      expect(found.length * cachedBytes('k99', answer(long))).toBeLessThanOrEqual(64 * 1024 * 1024);
+      expect(found).toEqual(keys.slice(100 - found.length));
+      expect(found.length).toBe(31);
+    });
+
+    it.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])('throws a TypeError when maxBytes is %p', (maxBytes) => {
+      expect(() => memoryCache({ maxBytes })).toThrow(new TypeError(`memoryCache: maxBytes must be a positive integer, got ${String(maxBytes)}`));
+    });
+  });
 });
